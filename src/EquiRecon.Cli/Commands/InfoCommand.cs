@@ -1,0 +1,27 @@
+using System.CommandLine;
+using EquiRecon.TorchSharp.Runtime;
+using TorchSharp;
+
+namespace EquiRecon.Cli.Commands;
+
+/// <summary><c>equirecon info</c>: versions, native library and devices, to check an installation.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("info", "Print library versions, the TorchSharp native library in use, thread count and CUDA availability.");
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var native = TorchNative.EnsureLoaded();
+            output.WriteLine($"EquiRecon        {typeof(TorchNative).Assembly.GetName().Version}");
+            output.WriteLine($"TorchSharp       {typeof(torch).Assembly.GetName().Version}");
+            output.WriteLine($"libtorch         {torch.__version__}");
+            output.WriteLine($"native library   {native ?? "(loaded by TorchSharp)"}");
+            output.WriteLine($"threads          {torch.get_num_threads()}");
+            output.WriteLine($"CUDA available   {torch.cuda.is_available()}");
+            return 0;
+        });
+        return command;
+    }
+}

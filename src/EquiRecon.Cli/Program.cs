@@ -1,0 +1,3 @@
+using EquiRecon.Cli;
+
+return EquiReconCli.CreateRootCommand().Parse(args).Invoke();
