@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Data;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EquiRecon.TorchSharp.Training;
+
+/// <summary>
+/// The pretraining loop, the same for every method: sample a batch of uint8 images, make two
+/// augmented views on the device, run <see cref="PretrainingModel"/>, step AdamW under a
+/// warm-up + cosine schedule with gradient clipping. Checkpoints (atomic) hold model, optimizer,
+/// schedule position, RNG state and data position, so <see cref="Resume"/> continues exactly.
+/// </summary>
+public sealed class Pretrainer : IDisposable
+{
+    private readonly ImageDataset _data;
+    private readonly AugmentationPipeline _pipeline;
+    private readonly optim.OptimizerHelper _optimizer;
+    private readonly WarmupCosineSchedule _schedule;
+    private readonly Generator _generator;
+    private readonly Tensor _mean;
+    private readonly Tensor _std;
+    private readonly int _stepsPerEpoch;
+
+    /// <summary>Builds model, optimizer and augmentations; initialization is seeded by <see cref="PretrainingOptions.Seed"/>.</summary>
+    /// <exception cref="ArgumentException">An option, the method or the data does not fit; the message names it.</exception>
+    public Pretrainer(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        options.Validate();
+        method.Validate();
+        if (method.RequiresLabels && data.ClassNames.Count < 2)
+            throw new ArgumentException($"Method '{method.Name}' needs labeled data; the dataset has {data.ClassNames.Count} classes.", nameof(data));
+        if (data.Count < options.BatchSize)
+            throw new ArgumentException($"The dataset has {data.Count} images, fewer than one batch of {options.BatchSize}.", nameof(data));
+        if (data.ImageSize < 8)
+            throw new ArgumentException($"Images of {data.ImageSize} px are too small.", nameof(data));
+
+        TorchNative.EnsureLoaded();
+        if (options.Threads is int threads)
+            torch.set_num_threads(threads);
+        Options = options;
+        Device = torch.device(options.Device);
+        _data = data;
+        _stepsPerEpoch = data.Count / options.BatchSize;
+
+        torch.manual_seed(options.Seed);
+        Model = new PretrainingModel(method, encoder, data.ImageSize, data.ClassNames.Count);
+        Model.to(Device);
+        Model.train();
+        _pipeline = AugmentationPipeline.Default(data.ImageSize, [.. method.Augmentations]);
+        _optimizer = optim.AdamW(Model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var warmup = (int)Math.Round(options.WarmupFraction * options.Steps);
+        _schedule = new WarmupCosineSchedule(options.LearningRate, options.Steps, warmup, options.MinLearningRateRatio);
+        _generator = new Generator((ulong)options.Seed + 1, Device);
+        _mean = tensor(options.Mean.ToArray(), device: Device).view(1, 3, 1, 1);
+        _std = tensor(options.Std.ToArray(), device: Device).view(1, 3, 1, 1);
+    }
+
+    /// <summary>The options this run uses.</summary>
+    public PretrainingOptions Options { get; }
+
+    /// <summary>The device the model lives on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The encoder and the method's heads.</summary>
+    public PretrainingModel Model { get; }
+
+    /// <summary>Optimizer steps completed.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Passes over the data completed at <see cref="Step"/>.</summary>
+    public int Epoch => Step / _stepsPerEpoch;
+
+    /// <summary>
+    /// Creates a trainer and, when <paramref name="checkpointPath"/> exists, restores it from there.
+    /// </summary>
+    /// <exception cref="ModelFileException">The checkpoint is corrupt or was made by another configuration.</exception>
+    public static Pretrainer Resume(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data, string checkpointPath)
+    {
+        var trainer = new Pretrainer(method, encoder, options, data);
+        try
+        {
+            if (File.Exists(checkpointPath))
+                Checkpoint.Load(checkpointPath, trainer.Model, trainer._optimizer, trainer._generator, trainer.Fingerprint(), step => trainer.Step = step);
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The image indices of optimizer step <paramref name="step"/>: a seeded permutation per epoch, consecutive slices.</summary>
+    public Tensor BatchIndices(int step)
+    {
+        var epoch = step / _stepsPerEpoch;
+        var slot = step % _stepsPerEpoch;
+        using var epochGenerator = new Generator((ulong)(Options.Seed * 1_000_003 + epoch + 17));
+        using var permutation = randperm(_data.Count, generator: epochGenerator);
+        return permutation.narrow(0, (long)slot * Options.BatchSize, Options.BatchSize).clone();
+    }
+
+    /// <summary>Normalizes [0, 1] images <c>(B, 3, H, W)</c> with the run's mean and std.</summary>
+    public Tensor Normalize(Tensor images) => (images - _mean) / _std;
+
+    /// <summary>
+    /// Trains until <see cref="PretrainingOptions.Steps"/> or cancellation. On cancellation (and at
+    /// the end) writes the checkpoint when a path is set, then returns; a NaN/Inf loss throws
+    /// <see cref="TrainingDivergedException"/> before the step is applied, keeping the last checkpoint.
+    /// </summary>
+    /// <returns>True when all steps are done, false when cancelled.</returns>
+    public bool Train(IProgress<TrainingProgress>? progress = null, MetricsLog? log = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReportTime = TimeSpan.Zero;
+        var lastReportStep = Step;
+        var startStep = Step;
+        while (Step < Options.Steps)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                SaveCheckpointIfConfigured();
+                return false;
+            }
+            var report = (Step + 1) % Options.ReportEvery == 0 || Step + 1 == Options.Steps;
+            var lr = _schedule.At(Step);
+            var losses = RunStep(report);
+            if (Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0 && Step < Options.Steps)
+                SaveCheckpointIfConfigured();
+            if (losses is not null)
+            {
+                var elapsed = clock.Elapsed;
+                var rate = (Step - lastReportStep) * Options.BatchSize / Math.Max(1e-9, (elapsed - lastReportTime).TotalSeconds);
+                var perStep = elapsed.TotalSeconds / Math.Max(1, Step - startStep);
+                var item = new TrainingProgress(Step, Options.Steps, Epoch, losses, lr, rate, elapsed, TimeSpan.FromSeconds(perStep * (Options.Steps - Step)));
+                progress?.Report(item);
+                log?.Write(item);
+                lastReportTime = elapsed;
+                lastReportStep = Step;
+            }
+        }
+        SaveCheckpointIfConfigured();
+        return true;
+    }
+
+    /// <summary>Runs up to <paramref name="count"/> more optimizer steps (never past <see cref="PretrainingOptions.Steps"/>), without reports or checkpoints.</summary>
+    public void TrainSteps(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        for (int i = 0; i < count && Step < Options.Steps; i++)
+            RunStep(report: false);
+    }
+
+    /// <summary>One optimizer step; returns the loss terms when <paramref name="report"/> is set.</summary>
+    /// <exception cref="TrainingDivergedException">The loss is NaN or infinite; nothing was applied.</exception>
+    private IReadOnlyDictionary<string, double>? RunStep(bool report)
+    {
+        var lr = _schedule.At(Step);
+        IReadOnlyDictionary<string, double>? losses = null;
+        using (var scope = NewDisposeScope())
+        {
+            var terms = Model.call(MakeInput(Step));
+            var total = terms.Total.item<float>();
+            if (!float.IsFinite(total))
+            {
+                var kept = Options.CheckpointPath is not null && File.Exists(Options.CheckpointPath)
+                    ? $" The last good checkpoint is {Options.CheckpointPath}."
+                    : " No checkpoint was written.";
+                var detail = string.Join(", ", terms.ToDoubles().Select(kv => $"{kv.Key}={kv.Value}"));
+                throw new TrainingDivergedException($"The loss of method '{Model.Method.Name}' became {total} at step {Step + 1} ({detail}); training stopped before applying it.{kept} Lower the learning rate or the reconstruction weight.");
+            }
+            _optimizer.zero_grad();
+            terms.Total.backward();
+            if (Options.GradientClipNorm is double clip)
+                nn.utils.clip_grad_norm_(Model.parameters(), clip);
+            foreach (var group in _optimizer.ParamGroups)
+                group.LearningRate = lr;
+            _optimizer.step();
+            if (report)
+                losses = terms.ToDoubles();
+        }
+        Step++;
+        return losses;
+    }
+
+    /// <summary>Builds the input of step <paramref name="step"/>: two augmented, normalized views and labels, on the device.</summary>
+    public PretrainingInput MakeInput(int step)
+    {
+        using var scope = NewDisposeScope();
+        var indices = BatchIndices(step);
+        var images = ImageTensors.ToFloat(_data.Images.index_select(0, indices).to(Device));
+        var a = _pipeline.Apply(images, _generator);
+        var b = _pipeline.Apply(images, _generator);
+        Tensor? labels = Model.Method.RequiresLabels ? _data.Labels.index_select(0, indices).to(Device) : null;
+        var input = new PretrainingInput(Normalize(a.Images), Normalize(b.Images), a, b, labels);
+        a.MoveToOuterDisposeScope();
+        b.MoveToOuterDisposeScope();
+        return input with
+        {
+            ViewA = input.ViewA.MoveToOuterDisposeScope(),
+            ViewB = input.ViewB.MoveToOuterDisposeScope(),
+            Labels = input.Labels?.MoveToOuterDisposeScope(),
+        };
+    }
+
+    /// <summary>Writes the checkpoint to <see cref="PretrainingOptions.CheckpointPath"/> (atomically), when one is set.</summary>
+    public void SaveCheckpointIfConfigured()
+    {
+        if (Options.CheckpointPath is { } path)
+            Checkpoint.Save(path, Model, _optimizer, _generator, Fingerprint(), Step, Epoch, Step % _stepsPerEpoch);
+    }
+
+    /// <summary>Saves the trained encoder as a model file (atomically).</summary>
+    public void SaveModel(string path, IReadOnlyDictionary<string, string>? provenance = null) =>
+        ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.ImageSize, Options.Mean, Options.Std, provenance);
+
+    /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
+    internal CheckpointFingerprint Fingerprint() => new(
+        Model.Method.Name, EncoderSpecs.ToSpec(Model.EncoderConfig), _data.ImageSize, _data.ClassNames.Count, _data.Count,
+        Options.Steps, Options.BatchSize, Options.Seed);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Model.Dispose();
+        _optimizer.Dispose();
+        _generator.Dispose();
+        _mean.Dispose();
+        _std.Dispose();
+    }
+}

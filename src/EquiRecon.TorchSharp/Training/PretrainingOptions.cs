@@ -1,0 +1,71 @@
+namespace EquiRecon.TorchSharp.Training;
+
+/// <summary>How to run pretraining. Every default is documented; the CLI's budgets are named sets of these.</summary>
+public sealed record PretrainingOptions
+{
+    /// <summary>Optimizer steps in all (default 1000). One step sees <see cref="BatchSize"/> images, two views each.</summary>
+    public int Steps { get; init; } = 1000;
+
+    /// <summary>Images per step (default 256; the last incomplete batch of an epoch is dropped).</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Peak AdamW learning rate (default 1e-3).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>AdamW decoupled weight decay (default 1e-4).</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Fraction of <see cref="Steps"/> spent in linear warm-up (default 0.05).</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>Final learning rate of the cosine decay as a fraction of the peak (default 0.01).</summary>
+    public double MinLearningRateRatio { get; init; } = 0.01;
+
+    /// <summary>Clip the global gradient norm to this value; null disables clipping (default 3).</summary>
+    public double? GradientClipNorm { get; init; } = 3.0;
+
+    /// <summary>Device: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Intra-op CPU threads; null keeps libtorch's default. Bit-identical CPU runs need the same value.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Seed of initialization, data order and augmentations (default 0). Same seed, same threads, same CPU → bit-identical runs.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Write a checkpoint every this many steps (0 = only when stopping or finishing). Needs <see cref="CheckpointPath"/>.</summary>
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>Where the checkpoint is written (atomically); null disables checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Report progress every this many steps (default 10), and at the last step.</summary>
+    public int ReportEvery { get; init; } = 10;
+
+    /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels (default CIFAR-10's).</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0.4914f, 0.4822f, 0.4465f];
+
+    /// <summary>Per-channel RGB standard deviation (default CIFAR-10's).</summary>
+    public IReadOnlyList<float> Std { get; init; } = [0.2470f, 0.2435f, 0.2616f];
+
+    /// <summary>Checks every option; throws naming the option.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearningRate, nameof(LearningRate));
+        ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay, nameof(WeightDecay));
+        if (WarmupFraction is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must lie in [0, 1].");
+        if (GradientClipNorm is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be positive (or null to disable).");
+        ArgumentOutOfRangeException.ThrowIfNegative(CheckpointEvery, nameof(CheckpointEvery));
+        if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointPath))
+            throw new ArgumentException("CheckpointEvery is set but CheckpointPath is not.", nameof(CheckpointPath));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReportEvery, nameof(ReportEvery));
+        if (Threads is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
+        if (Mean.Count != 3 || Std.Count != 3 || Std.Any(s => s <= 0))
+            throw new ArgumentException("Mean and Std need 3 values each (RGB), with positive Std.", nameof(Std));
+    }
+}

@@ -1,0 +1,69 @@
+// Training-step throughput per method, printed (never asserted).
+//   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0]
+using System.Diagnostics;
+using System.Globalization;
+using EquiRecon.Benchmarks;
+using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Data;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Runtime;
+using EquiRecon.TorchSharp.Training;
+using TorchSharp;
+
+var options = BenchmarkOptions.Parse(args);
+TorchNative.EnsureLoaded();
+if (options.Threads is int t)
+    torch.set_num_threads(t);
+
+var encoder = EncoderNames.Get(options.Encoder);
+var data = RandomImages(options.Batch * 2, 32, classes: 10);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"encoder={options.Encoder} image=32px batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
+Console.WriteLine("method            images/s   step ms   augment %   peak working set MiB");
+
+foreach (var name in options.Methods)
+{
+    var method = MethodRegistry.Get(name);
+    var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000 };
+    using var trainer = new Pretrainer(method, encoder, run, data);
+
+    // Augmentation cost alone: the input of a step (two views, normalized) without the model.
+    for (int i = 0; i < options.Warmup; i++)
+        using (torch.NewDisposeScope()) trainer.MakeInput(i);
+    var augClock = Stopwatch.StartNew();
+    for (int i = 0; i < options.Steps; i++)
+        using (torch.NewDisposeScope()) trainer.MakeInput(i);
+    var augSeconds = augClock.Elapsed.TotalSeconds;
+
+    trainer.TrainSteps(options.Warmup);
+    var clock = Stopwatch.StartNew();
+    trainer.TrainSteps(options.Steps);
+    var seconds = clock.Elapsed.TotalSeconds;
+    var imagesPerSecond = options.Steps * options.Batch / seconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name,-16} {imagesPerSecond,9:F1} {1000 * seconds / options.Steps,9:F0} {100 * augSeconds / seconds,10:F1}   {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20),10}"));
+
+    if (options.MemorySteps > 0)
+    {
+        var samples = new List<long>();
+        for (int i = 0; i < options.MemorySteps; i++)
+        {
+            trainer.TrainSteps(1);
+            if (i % Math.Max(1, options.MemorySteps / 10) == 0)
+            {
+                GC.Collect();
+                samples.Add(Process.GetCurrentProcess().WorkingSet64 / (1 << 20));
+            }
+        }
+        Console.WriteLine($"  working set MiB every {Math.Max(1, options.MemorySteps / 10)} steps: {string.Join(" ", samples)}");
+    }
+}
+
+static ImageDataset RandomImages(int count, int size, int classes)
+{
+    using var g = new torch.Generator(7);
+    var images = torch.randint(0, 256, [count, 3, size, size], generator: g).to(torch.ScalarType.Byte);
+    var labels = torch.arange(count) % classes;
+    return new ImageDataset(images, labels, Enumerable.Range(0, classes).Select(i => "class" + i).ToArray());
+}
