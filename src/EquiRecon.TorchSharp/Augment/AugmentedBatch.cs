@@ -137,6 +137,15 @@ public sealed class AugmentedBatch : IDisposable
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Moves the images and every parameter tensor to the enclosing dispose scope; returns this batch.</summary>
+    public AugmentedBatch MoveToOuterDisposeScope()
+    {
+        Images.MoveToOuterDisposeScope();
+        foreach (var p in _parameters.Values)
+            p.MoveToOuterDisposeScope();
+        return this;
+    }
+
     /// <summary>Disposes the images and every parameter tensor.</summary>
     public void Dispose()
     {

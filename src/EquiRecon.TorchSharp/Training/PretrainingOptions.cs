@@ -1,3 +1,5 @@
+using EquiRecon.TorchSharp.Augment;
+
 namespace EquiRecon.TorchSharp.Training;
 
 /// <summary>How to run pretraining. Every default is documented; the CLI's budgets are named sets of these.</summary>
@@ -43,10 +45,10 @@ public sealed record PretrainingOptions
     public int ReportEvery { get; init; } = 10;
 
     /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels (default CIFAR-10's).</summary>
-    public IReadOnlyList<float> Mean { get; init; } = [0.4914f, 0.4822f, 0.4465f];
+    public IReadOnlyList<float> Mean { get; init; } = ImageTensors.Cifar10Mean;
 
     /// <summary>Per-channel RGB standard deviation (default CIFAR-10's).</summary>
-    public IReadOnlyList<float> Std { get; init; } = [0.2470f, 0.2435f, 0.2616f];
+    public IReadOnlyList<float> Std { get; init; } = ImageTensors.Cifar10Std;
 
     /// <summary>Checks every option; throws naming the option.</summary>
     public void Validate()
