@@ -51,7 +51,7 @@ public sealed class ReconstructionObjective : nn.Module<PairBatch, LossTerms>
             throw new ArgumentException($"Image size {context.ImageSize} is not a multiple of the token grid {context.TokenGrid}.", nameof(context));
         _config = config;
         _patch = context.ImageSize / context.TokenGrid;
-        var options = (config.Decoder ?? new ReconstructionDecoderOptions()) with { PatchSize = _patch, ImageSize = context.ImageSize };
+        var options = (config.Decoder ?? new ReconstructionDecoderOptions()) with { Patch = _patch, ImageSize = context.ImageSize };
         var split = context.Split;
         var (queryChannels, contextChannels) = config.Pairing switch
         {
@@ -84,7 +84,7 @@ public sealed class ReconstructionObjective : nn.Module<PairBatch, LossTerms>
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
-        var target = Patchify.ToPatches(batch.ViewB, _patch);
+        var target = Patches.Patchify(batch.ViewB, _patch);
         if (_config.PerPatchNormalization)
             target = ReconstructionLoss.NormalizePatches(target);
         return target.MoveToOuterDisposeScope();

@@ -38,7 +38,7 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
         inv_projector = Projectors.SieProjector(context.Split.InvariantChannels, config.ProjectorWidth);
         eqv_projector = Projectors.SieProjector(context.Split.EquivariantChannels, config.ProjectorWidth);
         var parameterCount = config.Conditioning.Sum(AugmentedBatch.RelativeParameterCount);
-        predictor = new HyperNetworkPredictor(parameterCount, config.ProjectorWidth);
+        predictor = new HyperNetworkPredictor(config.ProjectorWidth, parameterCount);
         RegisterComponents();
     }
 

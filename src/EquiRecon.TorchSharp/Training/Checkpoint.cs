@@ -42,7 +42,7 @@ internal static class Checkpoint
         [property: JsonPropertyName("fingerprint")] CheckpointFingerprint Fingerprint,
         [property: JsonPropertyName("libraryVersion")] string LibraryVersion);
 
-    public static void Save(string path, nn.Module model, optim.OptimizerHelper optimizer, Generator generator,
+    public static void Save(string path, nn.Module model, global::TorchSharp.Modules.OptimizerHelper optimizer, Generator generator,
         CheckpointFingerprint fingerprint, int step, int epoch, int batchInEpoch)
     {
         AtomicFile.Write(path, stream =>
@@ -64,7 +64,7 @@ internal static class Checkpoint
         });
     }
 
-    public static void Load(string path, nn.Module model, optim.OptimizerHelper optimizer, Generator generator,
+    public static void Load(string path, nn.Module model, global::TorchSharp.Modules.OptimizerHelper optimizer, Generator generator,
         CheckpointFingerprint expected, Action<int> setStep)
     {
         try

@@ -20,7 +20,7 @@ public sealed class Pretrainer : IDisposable
 {
     private readonly ImageDataset _data;
     private readonly AugmentationPipeline _pipeline;
-    private readonly optim.OptimizerHelper _optimizer;
+    private readonly global::TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly WarmupCosineSchedule _schedule;
     private readonly Generator _generator;
     private readonly Tensor _mean;
