@@ -1,0 +1,147 @@
+using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Training;
+using TorchSharp;
+
+namespace EquiRecon.TorchSharp.Tests.Training;
+
+public sealed class PretrainerTests
+{
+    private static Dictionary<string, float[]> Weights(Pretrainer trainer) =>
+        trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(torch.ScalarType.Float32).data<float>().ToArray());
+
+    private static void ShouldBeIdentical(Dictionary<string, float[]> a, Dictionary<string, float[]> b)
+    {
+        a.Keys.Should().BeEquivalentTo(b.Keys);
+        foreach (var key in a.Keys)
+            a[key].Should().Equal(b[key], $"tensor {key} must be bit-identical");
+    }
+
+    [Fact]
+    public void Same_seed_gives_bit_identical_weights()
+    {
+        var data = Tiny.RandomImages(32);
+        using var first = new Pretrainer(Tiny.Method("equirecon"), Tiny.Encoder, Tiny.Options(3), data);
+        first.Train().Should().BeTrue();
+        using var second = new Pretrainer(Tiny.Method("equirecon"), Tiny.Encoder, Tiny.Options(3), data);
+        second.Train().Should().BeTrue();
+        ShouldBeIdentical(Weights(first), Weights(second));
+    }
+
+    [Theory]
+    [InlineData("equirecon")]
+    [InlineData("sie-all")]
+    public void Stopping_and_resuming_gives_the_same_weights_as_training_straight(string method)
+    {
+        using var dir = new TempDir();
+        var data = Tiny.RandomImages(24);  // 3 steps per epoch: the run crosses epochs
+        var options = Tiny.Options(7);
+        using var straight = new Pretrainer(Tiny.Method(method), Tiny.Encoder, options, data);
+        straight.Train();
+
+        var checkpoint = dir.File("run.ckpt");
+        var resumable = options with { CheckpointPath = checkpoint };
+        using (var cts = new CancellationTokenSource())
+        using (var part = new Pretrainer(Tiny.Method(method), Tiny.Encoder, resumable, data))
+        {
+            var progress = new Progress(p => { if (p.Step == 4) cts.Cancel(); });
+            part.Train(progress, cancellationToken: cts.Token).Should().BeFalse("it was cancelled");
+            part.Step.Should().Be(4);
+        }
+        File.Exists(checkpoint).Should().BeTrue();
+
+        using var resumed = Pretrainer.Resume(Tiny.Method(method), Tiny.Encoder, resumable, data, checkpoint);
+        resumed.Step.Should().Be(4);
+        resumed.Train().Should().BeTrue();
+        resumed.Step.Should().Be(7);
+        ShouldBeIdentical(Weights(straight), Weights(resumed));
+    }
+
+    [Fact]
+    public void Progress_reports_every_term_and_throughput_and_the_metrics_log_gets_a_line_per_report()
+    {
+        using var dir = new TempDir();
+        var reports = new List<TrainingProgress>();
+        using var trainer = new Pretrainer(Tiny.Method("equirecon"), Tiny.Encoder, Tiny.Options(3), Tiny.RandomImages(16));
+        using (var log = new MetricsLog(dir.File("metrics.jsonl")))
+            trainer.Train(new Progress(reports.Add), log);
+
+        reports.Select(r => r.Step).Should().Equal(1, 2, 3);
+        reports[^1].Losses.Keys.Should().Contain(["total", "vicreg/invariance", "vicreg/variance", "vicreg/covariance", "reconstruction/mse"]);
+        reports.Should().OnlyContain(r => r.ImagesPerSecond > 0 && r.TotalSteps == 3);
+        reports[^1].Remaining.Should().Be(TimeSpan.Zero);
+        File.ReadAllLines(dir.File("metrics.jsonl")).Should().HaveCount(3).And.OnlyContain(l => l.Contains("\"loss/total\""));
+    }
+
+    [Fact]
+    public void A_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint()
+    {
+        using var dir = new TempDir();
+        var data = Tiny.RandomImages(16);
+        var checkpoint = dir.File("run.ckpt");
+        var options = Tiny.Options(4) with { CheckpointPath = checkpoint, CheckpointEvery = 1 };
+        using (var cts = new CancellationTokenSource())
+        using (var good = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, options, data))
+            good.Train(new Progress(p => { if (p.Step == 2) cts.Cancel(); }), cancellationToken: cts.Token);
+        var before = File.ReadAllBytes(checkpoint);
+
+        var broken = Tiny.Method("vicreg");
+        broken = broken with { VicReg = broken.VicReg! with { Weight = double.NaN } };
+        using var trainer = Pretrainer.Resume(broken, Tiny.Encoder, options, data, checkpoint);
+        var act = () => trainer.Train();
+
+        act.Should().Throw<TrainingDivergedException>().WithMessage($"*step 3*{checkpoint}*");
+        File.ReadAllBytes(checkpoint).Should().Equal(before, "the last good checkpoint is kept");
+        trainer.Step.Should().Be(2, "the diverged step is not applied");
+    }
+
+    [Fact]
+    public void Resuming_a_checkpoint_of_another_run_is_refused_with_the_differences()
+    {
+        using var dir = new TempDir();
+        var data = Tiny.RandomImages(16);
+        var checkpoint = dir.File("run.ckpt");
+        using (var trainer = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1) with { CheckpointPath = checkpoint }, data))
+            trainer.Train();
+
+        var act = () => Pretrainer.Resume(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1) with { CheckpointPath = checkpoint, Seed = 99 }, data, checkpoint);
+        act.Should().Throw<ModelFileException>().WithMessage("*seed*");
+        var other = () => Pretrainer.Resume(Tiny.Method("equirecon"), Tiny.Encoder, Tiny.Options(1), data, checkpoint);
+        other.Should().Throw<ModelFileException>().WithMessage("*method*");
+    }
+
+    [Fact]
+    public void A_truncated_checkpoint_gives_a_clear_error_and_is_not_overwritten()
+    {
+        using var dir = new TempDir();
+        var data = Tiny.RandomImages(16);
+        var checkpoint = dir.File("run.ckpt");
+        using (var trainer = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1) with { CheckpointPath = checkpoint }, data))
+            trainer.Train();
+        var bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+        var truncated = File.ReadAllBytes(checkpoint);
+
+        var act = () => Pretrainer.Resume(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1), data, checkpoint);
+
+        act.Should().Throw<ModelFileException>().WithMessage($"*{checkpoint}*");
+        File.ReadAllBytes(checkpoint).Should().Equal(truncated);
+    }
+
+    [Fact]
+    public void Bad_options_and_data_are_rejected_with_the_option_named()
+    {
+        var data = Tiny.RandomImages(8);
+        FluentActions.Invoking(() => new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1, batch: 16), data))
+            .Should().Throw<ArgumentException>().WithMessage("*8 images*batch of 16*");
+        FluentActions.Invoking(() => new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(0), data))
+            .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Steps");
+        FluentActions.Invoking(() => new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1) with { CheckpointEvery = 5 }, data))
+            .Should().Throw<ArgumentException>().WithMessage("*CheckpointPath*");
+    }
+
+    private sealed class Progress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => onReport(value);
+    }
+}
