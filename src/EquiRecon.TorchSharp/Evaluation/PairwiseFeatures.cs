@@ -34,15 +34,7 @@ public static class PairwiseFeatures
     {
         ArgumentNullException.ThrowIfNull(pooled);
         ArgumentNullException.ThrowIfNull(split);
-        return part switch
-        {
-            RepresentationPart.Invariant => split.Invariant(pooled),
-            RepresentationPart.Equivariant => split.Equivariant(pooled),
-            RepresentationPart.Full => pooled.shape[^1] == split.Channels
-                ? pooled.narrow(-1, 0, split.Channels)
-                : throw new ArgumentException($"Expected a last dimension of {split.Channels} channels, got shape {RSquared.Shape(pooled)}.", nameof(pooled)),
-            _ => throw new ArgumentOutOfRangeException(nameof(part), part, "Unknown representation part."),
-        };
+        return split.Select(part, pooled);
     }
 
     /// <summary>Selects the chosen part of both pooled representations and concatenates them.</summary>

@@ -1,3 +1,4 @@
+using EquiRecon.TorchSharp.Encoders;
 using System.Collections.Frozen;
 using EquiRecon.TorchSharp.Augment;
 

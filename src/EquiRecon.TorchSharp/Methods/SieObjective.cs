@@ -54,12 +54,13 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
         var eqvB = eqv_projector.call(split.Equivariant(batch.EncodedB.Pooled));
         var relative = cat(_config.Conditioning.Select(k => AugmentedBatch.RelativeParameters(batch.AugmentedA, batch.AugmentedB, k)).ToArray(), 1);
         var predictedB = predictor.call(eqvA, relative);
-        var terms = SieLoss.Compute(invA, invB, eqvB, predictedB, _loss);
+        var terms = SieLoss.Compute(invA, invB, eqvA, eqvB, predictedB, _loss);
         var result = new LossTerms(terms.Total * _config.Weight, new Dictionary<string, Tensor>
         {
             ["sie/invariant_similarity"] = terms.InvariantSimilarity,
             ["sie/equivariant_similarity"] = terms.EquivariantSimilarity,
             ["sie/variance"] = terms.Variance,
+            ["sie/prediction_variance"] = terms.PredictionVariance,
             ["sie/covariance"] = terms.Covariance,
         });
         return result.MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.Heads;
 using EquiRecon.TorchSharp.Losses;
 using TorchSharp;

@@ -41,8 +41,10 @@ public sealed class Pretrainer : IDisposable
             throw new ArgumentException($"Method '{method.Name}' needs labeled data; the dataset has {data.ClassNames.Count} classes.", nameof(data));
         if (data.Count < options.BatchSize)
             throw new ArgumentException($"The dataset has {data.Count} images, fewer than one batch of {options.BatchSize}.", nameof(data));
-        if (data.ImageSize < 8)
-            throw new ArgumentException($"Images of {data.ImageSize} px are too small.", nameof(data));
+        if (data.Height != data.Width)
+            throw new ArgumentException($"Pretraining needs square images; the dataset's are {data.Height}×{data.Width}. Resize them when reading (ImageFolder.Read's imageSize).", nameof(data));
+        if (data.Height < 8)
+            throw new ArgumentException($"Images of {data.Height} px are too small.", nameof(data));
 
         TorchNative.EnsureLoaded();
         if (options.Threads is int threads)
@@ -53,10 +55,10 @@ public sealed class Pretrainer : IDisposable
         _stepsPerEpoch = data.Count / options.BatchSize;
 
         torch.manual_seed(options.Seed);
-        Model = new PretrainingModel(method, encoder, data.ImageSize, data.ClassNames.Count);
+        Model = new PretrainingModel(method, encoder, data.Height, data.ClassNames.Count);
         Model.to(Device);
         Model.train();
-        _pipeline = AugmentationPipeline.Default(data.ImageSize, [.. method.Augmentations]);
+        _pipeline = AugmentationPipeline.Default(data.Height, [.. method.Augmentations]);
         _optimizer = optim.AdamW(Model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         var warmup = (int)Math.Round(options.WarmupFraction * options.Steps);
         _schedule = new WarmupCosineSchedule(options.LearningRate, options.Steps, warmup, options.MinLearningRateRatio);
@@ -222,11 +224,11 @@ public sealed class Pretrainer : IDisposable
 
     /// <summary>Saves the trained encoder as a model file (atomically).</summary>
     public void SaveModel(string path, IReadOnlyDictionary<string, string>? provenance = null) =>
-        ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.ImageSize, Options.Mean, Options.Std, provenance);
+        ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.Height, Options.Mean, Options.Std, provenance);
 
     /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
     internal CheckpointFingerprint Fingerprint() => new(
-        Model.Method.Name, EncoderSpecs.ToSpec(Model.EncoderConfig), _data.ImageSize, _data.ClassNames.Count, _data.Count,
+        Model.Method.Name, EncoderSpecs.ToSpec(Model.EncoderConfig), _data.Height, _data.ClassNames.Count, _data.Count,
         Options.Steps, Options.BatchSize, Options.Seed);
 
     /// <inheritdoc />

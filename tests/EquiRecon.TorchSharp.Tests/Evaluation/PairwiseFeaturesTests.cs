@@ -23,7 +23,7 @@ public sealed class PairwiseFeaturesTests
     [Theory]
     [InlineData(RepresentationPart.Invariant, new float[] { 0, 1, 6, 7 })]
     [InlineData(RepresentationPart.Equivariant, new float[] { 2, 3, 4, 8, 9, 10 })]
-    [InlineData(RepresentationPart.Full, new float[] { 0, 1, 2, 3, 4, 6, 7, 8, 9, 10 })]
+    [InlineData(RepresentationPart.All, new float[] { 0, 1, 2, 3, 4, 6, 7, 8, 9, 10 })]
     public void Concat_selects_the_chosen_part(RepresentationPart part, float[] expected)
     {
         using var scope = NewDisposeScope();

@@ -65,7 +65,7 @@ public sealed class MethodContractTests
     [Fact]
     public void Sie_conditioning_on_a_transformation_it_does_not_apply_is_rejected()
     {
-        var bad = MethodRegistry.Get("sie-rot") with { Augmentations = [Augment.TransformKind.Flip] };
+        var bad = MethodRegistry.Get("sie-rot") with { Augmentations = [EquiRecon.TorchSharp.Augment.TransformKind.Flip] };
         FluentActions.Invoking(bad.Validate).Should().Throw<ArgumentException>().WithMessage("*Rotation*");
     }
 }

@@ -47,7 +47,7 @@ public sealed class ReconstructionObjectiveTests
         var (pair, _, _) = Leaves();
         using var objective = Objective(ReconstructionPairing.EquivariantBQueriesInvariantA);
         objective.call(pair).Total.backward();
-        objective.named_parameters().Should().OnlyContain(p => p.parameter.grad is not null && p.parameter.grad.abs().sum().item<float>() > 0);
+        objective.named_parameters().Where(p => p.parameter.grad is null || p.parameter.grad.abs().sum().item<float>() == 0).Select(p => p.name).Should().BeEmpty();
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class ReconstructionObjectiveTests
         var target = objective.Target(pair);
         target.shape.Should().Equal(4, 4, 8 * 8 * 3);
         objective.Reconstruct(pair).shape.Should().Equal(target.shape);
-        Decoder.Patches.Unpatchify(target, 8, 16, 16).Should().Match<Tensor>(t => t.equal(pair.ViewB));
+        EquiRecon.TorchSharp.Decoder.Patches.Unpatchify(target, 8, 16, 16).allclose(pair.ViewB).Should().BeTrue();
     }
 
     [Fact]

@@ -1,7 +1,6 @@
-using EquiRecon.TorchSharp.Encoders;
 using static TorchSharp.torch;
 
-namespace EquiRecon.TorchSharp.Methods;
+namespace EquiRecon.TorchSharp.Encoders;
 
 /// <summary>Which channels of the representation an objective or probe uses.</summary>
 public enum RepresentationPart
