@@ -12,8 +12,20 @@ namespace EquiRecon.MLNet.Transforms;
 /// <c>mlContext.Model.Load</c>, no registration call, binary state stored in the zip).
 /// </summary>
 /// <remarks>
-/// Built on Microsoft.ML's internal component API (see EquiRecon.MLNet's Persistence notes); it cannot be
+/// <para>
+/// Built on Microsoft.ML's internal component API (see <c>Persistence/MicrosoftMLInternals.cs</c>); it cannot be
 /// subclassed outside EquiRecon.MLNet.
+/// </para>
+/// <para>
+/// Adding a component (see <see cref="NormalizeImagePixelsTransformer"/> for a complete one):
+/// a <c>LoaderSignature</c> (at most 24 ASCII characters) and three <c>[assembly: LoadableClass(...)]</c> attributes
+/// (<c>SignatureLoadModel</c>, <c>SignatureLoadRowMapper</c>, <c>SignatureLoadDataTransform</c>) naming it; a static
+/// <c>GetVersionInfo()</c> built with <see cref="CreateVersionInfo"/>; the three private static <c>Create</c>
+/// loaders, which check the version (<c>ctx.CheckAtModel(GetVersionInfo())</c>) and call a constructor that
+/// chains to the loading constructor of this base then reads what <see cref="SaveState"/> wrote (scalars from
+/// <c>ctx.Reader</c>, blobs with <see cref="ModelBlob"/>); and the abstract members below. Bump
+/// <c>verWrittenCur</c> when the saved format changes and keep reading the older formats you still accept.
+/// </para>
 /// </remarks>
 public abstract class EquiReconTransformerBase : RowToRowTransformerBase
 {
@@ -95,11 +107,15 @@ public abstract class EquiReconTransformerBase : RowToRowTransformerBase
     {
         Host.CheckValue(inputSchema, nameof(inputSchema));
         var column = inputSchema.GetColumnOrNull(InputColumnName)
-            ?? throw Host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName);
+            ?? throw Host.ExceptParam(nameof(inputSchema), $"Could not find input column '{InputColumnName}' (expected {ExpectedInputType}).");
         if (!IsValidInputType(column.Type))
             throw Host.ExceptSchemaMismatch(nameof(inputSchema), "input", InputColumnName, ExpectedInputType, column.Type.ToString());
         return column;
     }
+
+    // SaveModel and MakeRowMapper are private protected in Microsoft.ML.Data; the publicized compile-time view
+    // shows them as protected (so that these overrides stay out of the public API), and the runtime accepts the
+    // override from this assembly because of IgnoresAccessChecksTo.
 
     /// <summary>Writes the version stamp, the column names, then <see cref="SaveState"/>.</summary>
     protected sealed override void SaveModel(ModelSaveContext ctx)

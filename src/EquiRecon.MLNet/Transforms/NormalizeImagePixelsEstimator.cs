@@ -60,8 +60,8 @@ public sealed class NormalizeImagePixelsEstimator : IEstimator<NormalizeImagePix
     {
         _host.CheckValue(input, nameof(input));
         var column = input.Schema.GetColumnOrNull(_options.InputColumnName)
-            ?? throw _host.ExceptSchemaMismatch(nameof(input), "input", _options.InputColumnName);
-        var (height, width) = CheckImageType(column.Type, isScalar: true, column.Type.ToString() ?? "?");
+            ?? throw MissingColumn(nameof(input));
+        var (height, width) = CheckImageType(nameof(input), column.Type, isScalar: true, column.Type.ToString() ?? "?");
         return new NormalizeImagePixelsTransformer(_host, _options, height, width);
     }
 
@@ -75,8 +75,8 @@ public sealed class NormalizeImagePixelsEstimator : IEstimator<NormalizeImagePix
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
         if (!inputSchema.TryFindColumn(_options.InputColumnName, out var column))
-            throw _host.ExceptSchemaMismatch(nameof(inputSchema), "input", _options.InputColumnName);
-        CheckImageType(column.ItemType, column.Kind == SchemaShape.Column.VectorKind.Scalar, column.GetTypeString() ?? "?");
+            throw MissingColumn(nameof(inputSchema));
+        CheckImageType(nameof(inputSchema), column.ItemType, column.Kind == SchemaShape.Column.VectorKind.Scalar, column.GetTypeString() ?? "?");
 
         var result = inputSchema.ToDictionary(c => c.Name, StringComparer.Ordinal);
         result[_options.OutputColumnName] = new SchemaShape.Column(_options.OutputColumnName,
@@ -84,16 +84,20 @@ public sealed class NormalizeImagePixelsEstimator : IEstimator<NormalizeImagePix
         return new SchemaShape(result.Values);
     }
 
+    private const string ExpectedType = "Image of known size (ImageDataViewType(height, width), e.g. from ResizeImages)";
+
+    private Exception MissingColumn(string paramName)
+        => _host.ExceptParam(paramName, $"Could not find input column '{_options.InputColumnName}' (expected {ExpectedType}).");
+
     /// <summary>Returns the image size of an acceptable input type, or throws a schema-mismatch exception naming the column.</summary>
-    private (int Height, int Width) CheckImageType(DataViewType itemType, bool isScalar, string actualType)
+    private (int Height, int Width) CheckImageType(string paramName, DataViewType itemType, bool isScalar, string actualType)
     {
-        const string expected = "Image of known size (ImageDataViewType(height, width), e.g. from ResizeImages)";
         if (!isScalar || itemType is not ImageDataViewType image)
-            throw _host.ExceptSchemaMismatch("inputSchema", "input", _options.InputColumnName, expected, actualType);
+            throw _host.ExceptSchemaMismatch(paramName, "input", _options.InputColumnName, ExpectedType, actualType);
         if (image.Height <= 0 || image.Width <= 0)
         {
-            throw _host.ExceptSchemaMismatch("inputSchema", "input", _options.InputColumnName,
-                expected + "; add ResizeImages before NormalizeImagePixels", actualType + " (unknown size)");
+            throw _host.ExceptSchemaMismatch(paramName, "input", _options.InputColumnName,
+                ExpectedType + "; add ResizeImages before NormalizeImagePixels", actualType + " (unknown size)");
         }
 
         return (image.Height, image.Width);

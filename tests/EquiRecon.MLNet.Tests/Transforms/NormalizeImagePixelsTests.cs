@@ -130,8 +130,8 @@ public sealed class NormalizeImagePixelsTests
         var atSchema = () => estimator.GetOutputSchema(Shapes.Of(data.Schema));
         var atFit = () => estimator.Fit(data);
 
-        atSchema.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*input column 'Picture'*");
-        atFit.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*input column 'Picture'*");
+        atSchema.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Could not find input column 'Picture' (expected Image of known size*");
+        atFit.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Could not find input column 'Picture' (expected Image of known size*");
     }
 
     [Fact]
@@ -180,6 +180,19 @@ public sealed class NormalizeImagePixelsTests
         var act = () => normalize.GetOutputSchema(sixteen.Schema);
 
         act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*column 'Image'*expected Image<32, 32>*got Image<16, 16>*");
+    }
+
+    [Fact]
+    public void A_fitted_transformer_rejects_data_without_its_input_column_at_Transform()
+    {
+        using var temp = new TempDir();
+        var mlContext = new MLContext(seed: 1);
+        var data = PixelPipeline.Data(mlContext, TestImages.WriteSyntheticPngs(temp.Path, 1));
+        var normalize = ((IEnumerable<ITransformer>)PixelPipeline.Create(mlContext).Fit(data)).Last();
+
+        var act = () => normalize.Transform(data);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Could not find input column 'Image' (expected Image<32, 32>)*");
     }
 
     [Fact]
