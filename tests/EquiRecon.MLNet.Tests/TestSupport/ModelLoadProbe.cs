@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace EquiRecon.MLNet.Tests.TestSupport;
+
+/// <summary>
+/// Runs tests/EquiRecon.MLNet.ModelLoadProbe (copied into <c>ModelLoadProbe/</c> beside the test assembly by the
+/// test project) in a child process: a fresh .NET process that only calls <c>mlContext.Model.Load</c>.
+/// </summary>
+internal static class ModelLoadProbe
+{
+    public static string ProbePath => Path.Combine(AppContext.BaseDirectory, "ModelLoadProbe", "EquiRecon.MLNet.ModelLoadProbe.dll");
+
+    /// <summary>The probe's report: whether EquiRecon.MLNet was loaded before / after <c>Model.Load</c>, and the rows.</summary>
+    public sealed record Result(bool LoadedBeforeLoad, bool LoadedAfterLoad, IReadOnlyList<float[]> Rows);
+
+    public static Result Run(string modelPath, string inputColumn, string outputColumn, IEnumerable<string> values)
+    {
+        File.Exists(ProbePath).Should().BeTrue($"the test project copies the probe to {ProbePath}");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in (string[])["exec", ProbePath, modelPath, inputColumn, outputColumn, .. values])
+            start.ArgumentList.Add(arg);
+
+        using var process = Process.Start(start)!;
+        var stderrTask = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(60_000).Should().BeTrue("the probe finishes within a minute");
+        string stderr = stderrTask.Result;
+        process.ExitCode.Should().Be(0, $"the probe succeeds; stderr:{Environment.NewLine}{stderr}");
+
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        bool before = ParseFlag(lines, "equirecon-loaded-before-load");
+        bool after = ParseFlag(lines, "equirecon-loaded-after-load");
+        int rowsAt = Array.FindIndex(lines, l => l.StartsWith("rows: ", StringComparison.Ordinal));
+        rowsAt.Should().BeGreaterThanOrEqualTo(0, $"the probe prints its rows; stdout:{Environment.NewLine}{stdout}");
+        int count = int.Parse(lines[rowsAt]["rows: ".Length..], CultureInfo.InvariantCulture);
+        var rows = lines.Skip(rowsAt + 1).Take(count)
+            .Select(l => l.Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+            .ToArray();
+        rows.Should().HaveCount(count);
+        return new Result(before, after, rows);
+    }
+
+    private static bool ParseFlag(string[] lines, string name)
+    {
+        string? line = lines.FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal));
+        line.Should().NotBeNull($"the probe reports {name}");
+        return bool.Parse(line![(name.Length + 2)..]);
+    }
+
+    /// <summary>The dotnet host running this test (DOTNET_HOST_PATH under the CLI), else <c>dotnet</c> on the PATH.</summary>
+    private static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+            return host;
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            return self;
+        return "dotnet";
+    }
+}
