@@ -13,7 +13,7 @@ namespace EquiRecon.MLNet;
 /// Every transformer created here round-trips through <c>mlContext.Model.Save</c> / <c>mlContext.Model.Load</c>
 /// like ML.NET's own components, with its state inside the model zip.
 /// </remarks>
-public sealed class EquiReconCatalog
+public sealed partial class EquiReconCatalog
 {
     private readonly IHostEnvironment _env;
 
