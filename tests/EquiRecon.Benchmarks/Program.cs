@@ -20,11 +20,12 @@ var encoder = EncoderNames.Get(options.Encoder);
 var data = RandomImages(options.Batch * 2, 32, classes: 10);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"encoder={options.Encoder} image=32px batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
+Console.WriteLine($"heads: {HeadSizes.ScaledTo(encoder.Channels)}");
 Console.WriteLine("method            images/s   step ms   augment %   peak working set MiB");
 
 foreach (var name in options.Methods)
 {
-    var method = MethodRegistry.Get(name);
+    var method = MethodRegistry.Get(name).WithHeadSizes(HeadSizes.ScaledTo(encoder.Channels));
     var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000 };
     using var trainer = new Pretrainer(method, encoder, run, data);
 

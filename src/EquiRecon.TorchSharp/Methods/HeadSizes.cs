@@ -9,7 +9,22 @@ namespace EquiRecon.TorchSharp.Methods;
 /// <param name="ExpanderWidth">VICReg expander width (paper scale: 2048 for ResNet-18 on CIFAR).</param>
 /// <param name="ProjectorWidth">SIE projector width (paper scale: 1024).</param>
 /// <param name="Decoder">Reconstruction decoder width, heads and depth (paper-scale defaults in <see cref="ReconstructionDecoderOptions"/>).</param>
-public sealed record HeadSizes(int ExpanderWidth, int ProjectorWidth, ReconstructionDecoderOptions Decoder);
+public sealed record HeadSizes(int ExpanderWidth, int ProjectorWidth, ReconstructionDecoderOptions Decoder)
+{
+    /// <summary>
+    /// Head sizes in proportion to an encoder of <paramref name="channels"/> output channels, keeping the
+    /// paper-scale ratios of the 512-channel ResNet-18: expander 4·C (2048), projector 2·C (1024),
+    /// decoder width C/2 (256) with 4 heads and 2 self-attention layers. This keeps the decoder's
+    /// share of a step roughly constant across encoder sizes (about 10 % of the encoder's FLOPs).
+    /// </summary>
+    public static HeadSizes ScaledTo(int channels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(channels, 16);
+        var width = Math.Max(16, channels / 2);
+        var heads = width >= 64 ? 4 : 2;
+        return new HeadSizes(4 * channels, 2 * channels, new ReconstructionDecoderOptions(Width: width, Heads: heads));
+    }
+}
 
 /// <summary>Applying <see cref="HeadSizes"/> to a <see cref="MethodConfig"/>.</summary>
 public static class MethodConfigExtensions
