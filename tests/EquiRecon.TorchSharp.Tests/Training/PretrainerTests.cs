@@ -58,6 +58,30 @@ public sealed class PretrainerTests
     }
 
     [Fact]
+    public void A_crash_after_a_periodic_checkpoint_resumes_to_the_same_weights()
+    {
+        using var dir = new TempDir();
+        var data = Tiny.RandomImages(24);
+        var options = Tiny.Options(7);
+        using var straight = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, options, data);
+        straight.Train();
+
+        var checkpoint = dir.File("run.ckpt");
+        var periodic = options with { CheckpointPath = checkpoint, CheckpointEvery = 2 };
+        using (var crashing = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, periodic, data))
+        {
+            // The process "dies" at step 5: no graceful save, only the checkpoint of step 4 exists.
+            var act = () => crashing.Train(new Progress(p => { if (p.Step == 5) throw new InvalidOperationException("killed"); }));
+            act.Should().Throw<InvalidOperationException>();
+        }
+
+        using var resumed = Pretrainer.Resume(Tiny.Method("vicreg"), Tiny.Encoder, periodic, data, checkpoint);
+        resumed.Step.Should().Be(4);
+        resumed.Train();
+        ShouldBeIdentical(Weights(straight), Weights(resumed));
+    }
+
+    [Fact]
     public void Progress_reports_every_term_and_throughput_and_the_metrics_log_gets_a_line_per_report()
     {
         using var dir = new TempDir();
