@@ -91,7 +91,7 @@ try
     // 4. The featurizer alone, over pixel vectors cached in memory (ExtractPixels → cache): no decoding.
     var pixels = mlContext.Data.Cache(decode.Append(mlContext.Transforms.ExtractPixels("RawPixels", "Image")).Fit(data).Transform(data), "RawPixels");
     Drain(pixels, "RawPixels");
-    using var fromPixels = mlContext.Transforms.EquiRecon().FeaturizeImage(options with { InputColumnName = "RawPixels" }).Fit(pixels);
+    var fromPixels = mlContext.Transforms.EquiRecon().FeaturizeImage(options with { InputColumnName = "RawPixels" }).Fit(pixels);
     var featurizedPixels = fromPixels.Transform(pixels);
     cases.Add(("ML.NET featurizer over cached ExtractPixels vectors", paths.Length,
         () => Drain(featurizedPixels, EquiReconColumnNames.Invariant, EquiReconColumnNames.Equivariant)));
