@@ -1,3 +1,5 @@
+using EquiRecon.MLNet.Featurizer;
+using EquiRecon.MLNet.Pretraining;
 using EquiRecon.MLNet.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -54,6 +56,101 @@ public sealed partial class EquiReconCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         return new NormalizeImagePixelsEstimator(_env, options);
+    }
+
+    /// <summary>
+    /// Runs a pretrained EquiRecon encoder (an EquiRecon model file) over an image column and adds the invariant and
+    /// equivariant parts of its pooled representation as float vector columns <c>(C_inv)</c> and <c>(C_eqv)</c>.
+    /// </summary>
+    /// <param name="modelFile">Path of the EquiRecon model file; its bytes are embedded in the ML.NET model zip on save.</param>
+    /// <param name="inputColumnName">Name of the image column of the model's input size <c>S × S</c> (e.g. the output of
+    /// <c>ResizeImages(S, S)</c>), or of a float vector of <c>3 · S · S</c> values (channels-first RGB in [0, 255], the output of
+    /// <c>ExtractPixels</c> with its defaults). Default <c>"Image"</c>.</param>
+    /// <param name="invariantColumnName">Name of the invariant output column. Default <c>"Invariant"</c>.</param>
+    /// <param name="equivariantColumnName">Name of the equivariant output column. Default <c>"Equivariant"</c>.</param>
+    /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
+    ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
+    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.zip"))
+    ///     .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
+    ///     .AppendCacheCheckpoint(mlContext);
+    /// </code>
+    /// </example>
+    public EquiReconFeaturizerEstimator FeaturizeImage(
+        string modelFile,
+        string inputColumnName = EquiReconColumnNames.Image,
+        string invariantColumnName = EquiReconColumnNames.Invariant,
+        string equivariantColumnName = EquiReconColumnNames.Equivariant)
+        => FeaturizeImage(new EquiReconFeaturizerOptions
+        {
+            ModelFile = modelFile,
+            InputColumnName = inputColumnName,
+            InvariantColumnName = invariantColumnName,
+            EquivariantColumnName = equivariantColumnName,
+        });
+
+    /// <summary>
+    /// Runs a pretrained EquiRecon encoder over an image column with the settings of <paramref name="options"/>
+    /// (model file, column names, optional whole-representation column, batch size, CPU fallback).
+    /// </summary>
+    /// <param name="options">The settings; see <see cref="EquiReconFeaturizerOptions"/> for the defaults.</param>
+    /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
+    /// <exception cref="ArgumentException">An option is invalid (empty name, duplicate output names, batch size below 1).</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    public EquiReconFeaturizerEstimator FeaturizeImage(EquiReconFeaturizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new EquiReconFeaturizerEstimator(_env, options);
+    }
+
+    /// <summary>
+    /// Pretrains an EquiRecon encoder, self-supervised (no labels), on the images of a column, then featurizes that column
+    /// with it: <c>Fit</c> returns the featurizer over the trained encoder.
+    /// </summary>
+    /// <param name="inputColumnName">Name of the image column, of known square size (e.g. <c>ResizeImages(32, 32)</c>). Default <c>"Image"</c>.</param>
+    /// <param name="method">The method, a name of EquiRecon's method registry. Default <c>"equirecon"</c>.</param>
+    /// <param name="encoder">The encoder preset. Default <c>"small-cifar-resnet"</c>.</param>
+    /// <param name="steps">Optimizer steps. Default 1000.</param>
+    /// <param name="batchSize">Images per step; the data needs at least this many. Default 256.</param>
+    /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
+    /// <exception cref="ArgumentException">An argument is invalid (unknown method or encoder, <c>supervised</c>, a size below its minimum).</exception>
+    /// <example>
+    /// <code>
+    /// var images = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
+    ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
+    ///     .Fit(data).Transform(data);
+    /// var featurizer = mlContext.Transforms.EquiRecon().Pretrain(steps: 2000, batchSize: 128).Fit(images);
+    /// </code>
+    /// </example>
+    public EquiReconPretrainingEstimator Pretrain(
+        string inputColumnName = EquiReconColumnNames.Image,
+        string method = "equirecon",
+        string encoder = "small-cifar-resnet",
+        int steps = 1000,
+        int batchSize = 256)
+        => Pretrain(new EquiReconPretrainingOptions
+        {
+            InputColumnName = inputColumnName,
+            Method = method,
+            Encoder = encoder,
+            Steps = steps,
+            BatchSize = batchSize,
+        });
+
+    /// <summary>
+    /// Pretrains an EquiRecon encoder on the images of a column with the settings of <paramref name="options"/>, then
+    /// featurizes that column with it.
+    /// </summary>
+    /// <param name="options">The settings; see <see cref="EquiReconPretrainingOptions"/> for the defaults.</param>
+    /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public EquiReconPretrainingEstimator Pretrain(EquiReconPretrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new EquiReconPretrainingEstimator(_env, options);
     }
 }
 

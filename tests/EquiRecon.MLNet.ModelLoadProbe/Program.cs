@@ -5,11 +5,12 @@ using Microsoft.ML.Data;
 namespace EquiRecon.MLNet.ModelLoadProbe;
 
 /// <summary>
-/// Usage: <c>EquiRecon.MLNet.ModelLoadProbe &lt;model.zip&gt; &lt;input-column&gt; &lt;output-column&gt; &lt;value&gt;...</c>.
+/// Usage: <c>EquiRecon.MLNet.ModelLoadProbe &lt;model.zip&gt; &lt;input-column&gt; &lt;output-column[,output-column...]&gt; &lt;value&gt;...</c>.
 /// Builds a one-text-column data view from the values (e.g. image paths), loads the model with
 /// <c>mlContext.Model.Load</c>, and prints, one line each:
 /// <c>equirecon-loaded-before-load: true|false</c>, <c>equirecon-loaded-after-load: true|false</c>,
-/// <c>rows: N</c>, then each row's output vector as space-separated round-trip invariant-culture floats.
+/// then for each named output column (a float vector column): <c>column: NAME</c>, <c>rows: N</c>, then each row's
+/// vector as space-separated round-trip invariant-culture floats.
 /// Exit code 0 on success, 1 on an exception (message on stderr), 2 on bad arguments.
 /// </summary>
 internal static class Program
@@ -20,7 +21,7 @@ internal static class Program
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: EquiRecon.MLNet.ModelLoadProbe <model.zip> <input-column> <output-column> <value>...");
+            Console.Error.WriteLine("usage: EquiRecon.MLNet.ModelLoadProbe <model.zip> <input-column> <output-column[,output-column...]> <value>...");
             return 2;
         }
 
@@ -38,7 +39,7 @@ internal static class Program
         }
     }
 
-    private static void Run(string modelPath, string inputColumn, string outputColumn, string[] values)
+    private static void Run(string modelPath, string inputColumn, string outputColumns, string[] values)
     {
         var output = Console.Out;
         output.WriteLine($"equirecon-loaded-before-load: {IsEquiReconLoaded().ToString().ToLowerInvariant()}");
@@ -52,15 +53,19 @@ internal static class Program
         var data = mlContext.Data.LoadFromEnumerable(values.Select(v => new InputRow { Value = v }), schema);
         var transformed = model.Transform(data);
 
-        var column = transformed.Schema[outputColumn];
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {values.Length}"));
-        using var cursor = transformed.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
+        foreach (string name in outputColumns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            getter(ref buffer);
-            output.WriteLine(string.Join(' ', buffer.DenseValues().Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+            var column = transformed.Schema[name];
+            output.WriteLine($"column: {name}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {values.Length}"));
+            using var cursor = transformed.GetRowCursor([column]);
+            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> buffer = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref buffer);
+                output.WriteLine(string.Join(' ', buffer.DenseValues().Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+            }
         }
     }
 

@@ -14,7 +14,17 @@ internal static class ModelLoadProbe
     /// <summary>The probe's report: whether EquiRecon.MLNet was loaded before / after <c>Model.Load</c>, and the rows.</summary>
     public sealed record Result(bool LoadedBeforeLoad, bool LoadedAfterLoad, IReadOnlyList<float[]> Rows);
 
+    /// <summary>The probe's report for several output columns: the rows of each, by column name.</summary>
+    public sealed record ColumnsResult(bool LoadedBeforeLoad, bool LoadedAfterLoad, IReadOnlyDictionary<string, IReadOnlyList<float[]>> Columns);
+
     public static Result Run(string modelPath, string inputColumn, string outputColumn, IEnumerable<string> values)
+    {
+        var result = RunColumns(modelPath, inputColumn, [outputColumn], values);
+        return new Result(result.LoadedBeforeLoad, result.LoadedAfterLoad, result.Columns[outputColumn]);
+    }
+
+    /// <summary>Runs the probe and reads every named float vector column of the transformed data.</summary>
+    public static ColumnsResult RunColumns(string modelPath, string inputColumn, IReadOnlyList<string> outputColumns, IEnumerable<string> values)
     {
         File.Exists(ProbePath).Should().BeTrue($"the test project copies the probe to {ProbePath}");
         var start = new ProcessStartInfo(DotnetHost())
@@ -23,7 +33,7 @@ internal static class ModelLoadProbe
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["exec", ProbePath, modelPath, inputColumn, outputColumn, .. values])
+        foreach (string arg in (string[])["exec", ProbePath, modelPath, inputColumn, string.Join(',', outputColumns), .. values])
             start.ArgumentList.Add(arg);
 
         using var process = Process.Start(start)!;
@@ -36,14 +46,22 @@ internal static class ModelLoadProbe
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         bool before = ParseFlag(lines, "equirecon-loaded-before-load");
         bool after = ParseFlag(lines, "equirecon-loaded-after-load");
-        int rowsAt = Array.FindIndex(lines, l => l.StartsWith("rows: ", StringComparison.Ordinal));
-        rowsAt.Should().BeGreaterThanOrEqualTo(0, $"the probe prints its rows; stdout:{Environment.NewLine}{stdout}");
-        int count = int.Parse(lines[rowsAt]["rows: ".Length..], CultureInfo.InvariantCulture);
-        var rows = lines.Skip(rowsAt + 1).Take(count)
-            .Select(l => l.Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
-            .ToArray();
-        rows.Should().HaveCount(count);
-        return new Result(before, after, rows);
+        var columns = new Dictionary<string, IReadOnlyList<float[]>>(StringComparer.Ordinal);
+        foreach (string name in outputColumns)
+        {
+            int columnAt = Array.IndexOf(lines, "column: " + name);
+            columnAt.Should().BeGreaterThanOrEqualTo(0, $"the probe prints column {name}; stdout:{Environment.NewLine}{stdout}");
+            int rowsAt = columnAt + 1;
+            lines[rowsAt].Should().StartWith("rows: ");
+            int count = int.Parse(lines[rowsAt]["rows: ".Length..], CultureInfo.InvariantCulture);
+            var rows = lines.Skip(rowsAt + 1).Take(count)
+                .Select(l => l.Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+                .ToArray();
+            rows.Should().HaveCount(count);
+            columns[name] = rows;
+        }
+
+        return new ColumnsResult(before, after, columns);
     }
 
     private static bool ParseFlag(string[] lines, string name)

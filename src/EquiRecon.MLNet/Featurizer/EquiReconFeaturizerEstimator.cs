@@ -1,0 +1,108 @@
+using EquiRecon.TorchSharp.IO;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace EquiRecon.MLNet.Featurizer;
+
+/// <summary>
+/// <see cref="IEstimator{TTransformer}"/> for the <see cref="EquiReconFeaturizerTransformer"/>: runs a pretrained
+/// EquiRecon encoder (an EquiRecon model file) over an image column and adds the invariant and equivariant parts of its
+/// pooled representation as float vector columns.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+///
+/// ###  Estimator Characteristics
+/// |  |  |
+/// | -- | -- |
+/// | Does this estimator need to look at the data to train its parameters? | No (the encoder is pretrained; `Fit` checks the schema and loads it) |
+/// | Input column data type | <xref:Microsoft.ML.Transforms.Image.ImageDataViewType> of the model's input size `S × S` (e.g. `ResizeImages(S, S)`), or a known-size vector of <xref:System.Single> with `3 · S · S` values, channels first, RGB, in [0, 255] (`ExtractPixels` with its defaults) |
+/// | Output column data type | Known-sized vectors of <xref:System.Single>: `Invariant` (`C_inv`), `Equivariant` (`C_eqv`), optionally `Features` (`C`) |
+/// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.ImageAnalytics, EquiRecon.MLNet, a TorchSharp backend (TorchSharp-cpu or a CUDA one) |
+/// | Exportable to ONNX | No |
+///
+/// The model's normalisation (mean and std of its manifest) is applied inside; do not normalise the pixels before.
+/// `Transform` encodes `BatchSize` rows per forward pass (a look-ahead cursor), a `PredictionEngine` one row per pass;
+/// both give the same features. The encoder runs on CUDA device `mlContext.GpuDeviceId` when set (see
+/// `FallbackToCpu`), on the CPU otherwise.
+///
+/// The transformer saves with `mlContext.Model.Save` (the model file's bytes go into the zip) and loads with
+/// `mlContext.Model.Load` in a new process with no registration call. It runs the encoder on every pass over the data:
+/// put `AppendCacheCheckpoint` after it when a trainer passes over the data several times.
+///
+/// Create it with `mlContext.Transforms.EquiRecon().FeaturizeImage(...)`; train an encoder inside ML.NET with
+/// `mlContext.Transforms.EquiRecon().Pretrain(...)`.
+/// ]]>
+/// </format>
+/// </remarks>
+public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturizerTransformer>
+{
+    private const string RegistrationName = "EquiReconFeaturizerEstimator";
+
+    private readonly IHostEnvironment _env;
+    private readonly IHost _host;
+    private readonly byte[] _modelBytes;
+
+    /// <summary>Reads the model file of <paramref name="options"/> (bytes and manifest, not the weights' tensors).</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="ModelFileException">The model file is missing or not a valid EquiRecon model file.</exception>
+    internal EquiReconFeaturizerEstimator(IHostEnvironment env, EquiReconFeaturizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _env = env;
+        _host = env.Register(RegistrationName);
+        Options = options;
+        Manifest = ModelFile.ReadManifest(options.ModelFile);
+        _modelBytes = File.ReadAllBytes(options.ModelFile);
+    }
+
+    /// <summary>The settings the estimator was created with.</summary>
+    public EquiReconFeaturizerOptions Options { get; }
+
+    /// <summary>The manifest of the model file (method, architecture, input size <c>S</c>, normalisation, provenance).</summary>
+    public ModelManifest Manifest { get; }
+
+    /// <summary>
+    /// Checks the input schema, loads the encoder on the device the <c>MLContext</c> selects and returns the transformer
+    /// (no pass over the data).
+    /// </summary>
+    /// <param name="input">Data with the input column.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type or size; the message
+    /// names the column and the expected type.</exception>
+    /// <exception cref="InvalidOperationException"><c>mlContext.GpuDeviceId</c> is set, CUDA is not available and falling back
+    /// to the CPU is not allowed.</exception>
+    /// <exception cref="ModelFileException">The model file's weights are corrupt or do not match its manifest.</exception>
+    public EquiReconFeaturizerTransformer Fit(IDataView input)
+    {
+        _host.CheckValue(input, nameof(input));
+        FeaturizerInput.Check(_host, input.Schema, Options.InputColumnName, Manifest.InputSize, nameof(input));
+        return new EquiReconFeaturizerTransformer(_env, _modelBytes, Options.InputColumnName, Options.InvariantColumnName,
+            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu);
+    }
+
+    /// <summary>
+    /// The schema after the transformer: the input columns plus the output columns, known-size vectors of
+    /// <see cref="float"/> (replacing any input column of the same name).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, or is neither an image of the model's
+    /// input size nor a float vector; the message names the column and the expected type. (A schema shape has no vector
+    /// sizes: <see cref="Fit"/> checks that a vector has <c>3 · S · S</c> values.)</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        FeaturizerInput.Check(_host, inputSchema, Options.InputColumnName, Manifest.InputSize, nameof(inputSchema));
+        return AddOutputs(inputSchema, Options.OutputColumnNames);
+    }
+
+    /// <summary><paramref name="inputSchema"/> plus float vector columns named <paramref name="outputs"/>.</summary>
+    internal static SchemaShape AddOutputs(SchemaShape inputSchema, IEnumerable<string> outputs)
+    {
+        var result = inputSchema.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        foreach (string name in outputs)
+            result[name] = new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false);
+        return new SchemaShape(result.Values);
+    }
+}

@@ -1,0 +1,100 @@
+namespace EquiRecon.MLNet.Featurizer;
+
+/// <summary>
+/// Settings of <see cref="EquiReconFeaturizerEstimator"/>: the EquiRecon model file whose encoder computes the
+/// features, the image column it reads, the columns it writes, and how inference runs.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Input: either an image column of fixed size <c>S × S</c> (<c>ImageDataViewType(S, S)</c>, e.g. <c>LoadImages</c>
+/// then <c>ResizeImages(S, S)</c>), or a known-size float vector column of <c>3 · S · S</c> values laid out like the
+/// output of ML.NET's <c>ExtractPixels</c> with its defaults: channels first (<c>interleavePixelColors: false</c>),
+/// in R, G, B order (<c>orderOfExtraction: ARGB</c> with <c>colorsToExtract: Rgb</c> extracts R, G, B), raw values in
+/// [0, 255] (<c>scaleImage: 1</c>, <c>offsetImage: 0</c>). <c>S</c> is the model's input size
+/// (<c>ModelManifest.InputSize</c>). The model's own normalisation (its manifest's mean and std) is applied inside.
+/// </para>
+/// <para>
+/// Output: the encoder's pooled representation <c>(C)</c> split by channel into <see cref="InvariantColumnName"/>
+/// <c>(C_inv)</c> and <see cref="EquivariantColumnName"/> <c>(C_eqv)</c>, and, when <see cref="FeaturesColumnName"/>
+/// is set, the whole representation <c>(C)</c>, all known-size vectors of <see cref="float"/>.
+/// </para>
+/// </remarks>
+public sealed record EquiReconFeaturizerOptions
+{
+    /// <summary>
+    /// Path of the EquiRecon model file (written by <c>ModelFile.Save</c>, <c>Pretrainer.SaveModel</c> or the CLI). Required.
+    /// Its bytes are read when the estimator is created and embedded in the ML.NET model zip when the transformer is
+    /// saved, so the zip is self-contained.
+    /// </summary>
+    public required string ModelFile { get; init; }
+
+    /// <summary>
+    /// Name of the input column: an image <c>ImageDataViewType(S, S)</c>, or a float vector of <c>3 · S · S</c>
+    /// values (channels first, RGB, [0, 255]). Default <c>"Image"</c>.
+    /// </summary>
+    public string InputColumnName { get; init; } = EquiReconColumnNames.Image;
+
+    /// <summary>Name of the output column holding the invariant channels <c>(C_inv)</c>. Default <c>"Invariant"</c>.</summary>
+    public string InvariantColumnName { get; init; } = EquiReconColumnNames.Invariant;
+
+    /// <summary>Name of the output column holding the equivariant channels <c>(C_eqv)</c>. Default <c>"Equivariant"</c>.</summary>
+    public string EquivariantColumnName { get; init; } = EquiReconColumnNames.Equivariant;
+
+    /// <summary>
+    /// Name of an optional third output column holding the whole representation <c>(C)</c>, invariant channels first
+    /// (the two parts concatenated). Default <see langword="null"/>: not produced (use <c>Concatenate</c> when a
+    /// trainer needs both parts in one column).
+    /// </summary>
+    public string? FeaturesColumnName { get; init; }
+
+    /// <summary>
+    /// Rows per forward pass when the transformer maps a whole data view (<c>Transform</c>): its cursor reads this many
+    /// rows ahead, encodes them in one batch and then serves them. Default 64. The per-row path
+    /// (<c>PredictionEngine</c>, <c>GetRowToRowMapper</c>) runs one forward pass per row.
+    /// </summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// What to do when <c>mlContext.GpuDeviceId</c> is set but TorchSharp has no CUDA device of that index:
+    /// <see langword="true"/> runs on the CPU (with a warning in <c>mlContext.Log</c>), <see langword="false"/> throws.
+    /// Default <see langword="null"/>: follow <c>mlContext.FallbackToCpu</c> (itself <see langword="false"/> by default).
+    /// With <c>mlContext.GpuDeviceId</c> null, inference runs on the CPU and this setting is not used.
+    /// </summary>
+    public bool? FallbackToCpu { get; init; }
+
+    /// <summary>The output column names in output order: invariant, equivariant, then the optional features column.</summary>
+    internal IReadOnlyList<string> OutputColumnNames
+        => FeaturesColumnName is null
+            ? [InvariantColumnName, EquivariantColumnName]
+            : [InvariantColumnName, EquivariantColumnName, FeaturesColumnName];
+
+    /// <summary>Checks every setting except the model file's content.</summary>
+    /// <exception cref="ArgumentException">The model file path or a column name is empty, two output columns share a name,
+    /// or the batch size is not positive.</exception>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelFile))
+            throw new ArgumentException("The model file path must not be empty.", nameof(ModelFile));
+        ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, BatchSize);
+    }
+
+    /// <summary>Checks column names and batch size (shared with the pretraining estimator's options).</summary>
+    internal static void ValidateColumns(string inputColumnName, string invariantColumnName, string equivariantColumnName, string? featuresColumnName, int batchSize)
+    {
+        if (string.IsNullOrWhiteSpace(inputColumnName))
+            throw new ArgumentException("The input column name must not be empty.", nameof(inputColumnName));
+        if (string.IsNullOrWhiteSpace(invariantColumnName))
+            throw new ArgumentException("The invariant column name must not be empty.", nameof(invariantColumnName));
+        if (string.IsNullOrWhiteSpace(equivariantColumnName))
+            throw new ArgumentException("The equivariant column name must not be empty.", nameof(equivariantColumnName));
+        if (featuresColumnName is not null && string.IsNullOrWhiteSpace(featuresColumnName))
+            throw new ArgumentException("The features column name must be null (no such column) or not empty.", nameof(featuresColumnName));
+        string[] outputs = featuresColumnName is null
+            ? [invariantColumnName, equivariantColumnName]
+            : [invariantColumnName, equivariantColumnName, featuresColumnName];
+        if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
+            throw new ArgumentException($"The output columns need distinct names, got {string.Join(", ", outputs.Select(o => "'" + o + "'"))}.", nameof(invariantColumnName));
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+    }
+}

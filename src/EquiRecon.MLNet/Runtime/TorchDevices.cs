@@ -1,0 +1,52 @@
+using System.Globalization;
+using EquiRecon.TorchSharp.Runtime;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+
+namespace EquiRecon.MLNet.Runtime;
+
+/// <summary>
+/// Picks the TorchSharp device of an ML.NET component the way ML.NET's TorchSharp trainers do: CUDA device
+/// <c>mlContext.GpuDeviceId</c> when it is set and available, otherwise the CPU, failing when a GPU was asked for,
+/// none is available and falling back is not allowed.
+/// </summary>
+internal static class TorchDevices
+{
+    /// <summary>The device for components created in <paramref name="env"/>.</summary>
+    /// <param name="env">The environment (an <c>MLContext</c>'s or a host of it) whose <c>GpuDeviceId</c> is read.</param>
+    /// <param name="fallbackToCpu">The component's setting; <see langword="null"/> follows <c>mlContext.FallbackToCpu</c>.</param>
+    /// <param name="component">The component's name, for messages.</param>
+    /// <exception cref="InvalidOperationException">A GPU is requested, CUDA is not available and falling back is not allowed;
+    /// the message says what to change.</exception>
+    public static torch.Device Resolve(IHostEnvironment env, bool? fallbackToCpu, string component)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        TorchNative.EnsureLoaded();
+        var settings = env as IHostEnvironmentInternal;
+        if (settings?.GpuDeviceId is not int gpu)
+            return torch.CPU;
+
+        bool cuda = torch.cuda.is_available();
+        int count = cuda ? torch.cuda.device_count() : 0;
+        if (cuda && gpu >= 0 && gpu < count)
+            return torch.device(DeviceType.CUDA, gpu);
+
+        string reason = cuda
+            ? string.Create(CultureInfo.InvariantCulture, $"TorchSharp sees {count} CUDA device(s), so there is no device {gpu}")
+            : "CUDA is not available to TorchSharp (the application references no CUDA backend such as TorchSharp-cuda-linux, or no GPU/driver is present)";
+        bool fallback = fallbackToCpu ?? settings.FallbackToCpu;
+        if (!fallback)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{component}: mlContext.GpuDeviceId is {gpu} but {reason}. Set FallbackToCpu = true (in the options or on the MLContext) to run on the CPU instead, or leave mlContext.GpuDeviceId null."));
+        }
+
+        using var ch = env.Start(component);
+        ch.Warning(string.Create(CultureInfo.InvariantCulture, $"mlContext.GpuDeviceId is {gpu} but {reason}; running on the CPU (FallbackToCpu)."));
+        return torch.CPU;
+    }
+
+    /// <summary>The folder for temporary files of <paramref name="env"/> (<c>mlContext.TempFilePath</c>), else the system's.</summary>
+    public static string TempFolder(IHostEnvironment env)
+        => env is IHostEnvironmentInternal { TempFilePath: { Length: > 0 } path } && Directory.Exists(path) ? path : Path.GetTempPath();
+}

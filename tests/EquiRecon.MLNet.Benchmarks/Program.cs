@@ -1,0 +1,221 @@
+// Images per second through the ML.NET featurizer against a raw batched TorchSharp forward (PretrainedEncoder.Encode)
+// of the same encoder on the same CIFAR-10 test images. Prints, never asserts.
+//   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- [--images 1000] [--batch 64] [--encoder small-cifar-resnet]
+//       [--threads N] [--data <folder with cifar10/test>] [--per-row 200] [--repeats 3]
+using System.Diagnostics;
+using System.Globalization;
+using EquiRecon.MLNet;
+using EquiRecon.MLNet.Featurizer;
+using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Data;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Runtime;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+
+string Get(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+int GetInt(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+int imageCount = GetInt("--images", 1000);
+int batch = GetInt("--batch", 64);
+int perRow = GetInt("--per-row", 200);
+int repeats = GetInt("--repeats", 3);
+string encoderName = Get("--encoder", "small-cifar-resnet");
+string threads = Get("--threads", "");
+string? cifarTest = FindCifarTest(Get("--data", ""));
+if (cifarTest is null)
+{
+    Console.Error.WriteLine("CIFAR-10 test images (cifar10/test/<class>/*.jpg) not found: pass --data <folder holding cifar10/>.");
+    return 2;
+}
+
+TorchNative.EnsureLoaded();
+if (threads.Length > 0)
+    torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+
+var classes = Directory.GetDirectories(cifarTest).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+int perClass = (imageCount + classes.Length - 1) / classes.Length;
+var paths = classes
+    .SelectMany(c => Directory.EnumerateFiles(Path.Combine(cifarTest, c!), "*.jpg").Order(StringComparer.Ordinal).Take(perClass))
+    .Take(imageCount)
+    .ToArray();
+
+// A randomly initialised encoder: throughput does not depend on the weights.
+string modelFile = Path.Combine(Path.GetTempPath(), "equirecon-mlnet-benchmark-" + Guid.NewGuid().ToString("N") + ".zip");
+torch.manual_seed(0);
+using (var encoder = EncoderFactory.Create(EncoderNames.Get(encoderName)))
+    ModelFile.Save(modelFile, encoder, "random-init", 32, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std);
+
+try
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"encoder={encoderName} images={paths.Length} (CIFAR-10 test, 32 px) batch={batch} torch-threads={torch.get_num_threads()} cores={Environment.ProcessorCount} device=cpu repeats={repeats} (best shown)"));
+    var cases = new List<(string Name, int Count, Action Run)>();
+
+    // 1. Raw batched TorchSharp forward over images decoded beforehand (decoding not timed).
+    using var pretrained = ModelFile.Load(modelFile);
+    using var dataset = ReadImages(paths);
+    cases.Add(("raw TorchSharp forward, PretrainedEncoder.Encode (decoded)", paths.Length, () =>
+    {
+        for (int start = 0; start < dataset.Count; start += batch)
+        {
+            using var scope = torch.NewDisposeScope();
+            var images = dataset.Images.narrow(0, start, Math.Min(batch, dataset.Count - start));
+            _ = pretrained.Encode(images).Pooled.cpu().data<float>().ToArray();
+        }
+    }));
+
+    var mlContext = new MLContext(seed: 1);
+    var data = mlContext.Data.LoadFromEnumerable(paths.Select(p => new ImageInput { ImagePath = p }).ToArray());
+    var decode = mlContext.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageInput.ImagePath))
+        .Append(mlContext.Transforms.ResizeImages("Image", 32, 32));
+    var options = new EquiReconFeaturizerOptions { ModelFile = modelFile, BatchSize = batch };
+
+    // 2. ML.NET decoding alone (LoadImages + ResizeImages), the floor of any ML.NET image pipeline.
+    var decoded = decode.Fit(data).Transform(data);
+    cases.Add(("ML.NET LoadImages + ResizeImages only", paths.Length, () => Drain(decoded, "Image")));
+
+    // 3. The featurizer end to end: decode + resize + batched forward (Transform).
+    var model = decode.Append(mlContext.Transforms.EquiRecon().FeaturizeImage(options)).Fit(data);
+    var featurized = model.Transform(data);
+    cases.Add(("ML.NET LoadImages + ResizeImages + featurizer (Transform)", paths.Length,
+        () => Drain(featurized, EquiReconColumnNames.Invariant, EquiReconColumnNames.Equivariant)));
+
+    // 4. The featurizer alone, over pixel vectors cached in memory (ExtractPixels → cache): no decoding.
+    var pixels = mlContext.Data.Cache(decode.Append(mlContext.Transforms.ExtractPixels("RawPixels", "Image")).Fit(data).Transform(data), "RawPixels");
+    Drain(pixels, "RawPixels");
+    var fromPixels = mlContext.Transforms.EquiRecon().FeaturizeImage(options with { InputColumnName = "RawPixels" }).Fit(pixels);
+    var featurizedPixels = fromPixels.Transform(pixels);
+    cases.Add(("ML.NET featurizer over cached ExtractPixels vectors", paths.Length,
+        () => Drain(featurizedPixels, EquiReconColumnNames.Invariant, EquiReconColumnNames.Equivariant)));
+
+    // 5. The per-row path: one PredictionEngine, one forward pass per image (decode included).
+    using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, Features>(model);
+    var rowPaths = paths.Take(perRow).ToArray();
+    cases.Add(("ML.NET PredictionEngine, one row per forward (decode incl.)", rowPaths.Length, () =>
+    {
+        foreach (string path in rowPaths)
+            _ = engine.Predict(new ImageInput { ImagePath = path });
+    }));
+
+    // 6. Raw per-image forward, for comparison with 5.
+    cases.Add(("raw TorchSharp forward, batch of 1 (decoded)", rowPaths.Length, () =>
+    {
+        for (int i = 0; i < rowPaths.Length; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            _ = pretrained.Encode(dataset.Images.narrow(0, i, 1)).Pooled.cpu().data<float>().ToArray();
+        }
+    }));
+
+    // Warm up every case, then time them round-robin (load on a shared machine drifts) and keep each one's best.
+    foreach (var c in cases)
+        c.Run();
+    var best = cases.Select(_ => TimeSpan.MaxValue).ToArray();
+    for (int r = 0; r < repeats; r++)
+    {
+        for (int k = 0; k < cases.Count; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            cases[k].Run();
+            if (clock.Elapsed < best[k])
+                best[k] = clock.Elapsed;
+        }
+    }
+
+    Console.WriteLine("path                                                        images/s    ms/image");
+    for (int k = 0; k < cases.Count; k++)
+        Report(cases[k].Name, cases[k].Count, best[k]);
+}
+finally
+{
+    File.Delete(modelFile);
+}
+
+return 0;
+
+static void Report(string name, int count, TimeSpan elapsed)
+    => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name,-58} {count / elapsed.TotalSeconds,10:F1} {1000 * elapsed.TotalSeconds / count,11:F3}"));
+
+static void Drain(IDataView view, params string[] columns)
+{
+    var cols = columns.Select(c => view.Schema[c]).ToArray();
+    using var cursor = view.GetRowCursor(cols);
+    var getters = cols.Select(c => c.Type is VectorDataViewType ? (Action)MakeVector(cursor, c) : MakeImage(cursor, c)).ToArray();
+    while (cursor.MoveNext())
+    {
+        foreach (var get in getters)
+            get();
+    }
+}
+
+static Action MakeVector(DataViewRowCursor cursor, DataViewSchema.Column column)
+{
+    var getter = cursor.GetGetter<VBuffer<float>>(column);
+    VBuffer<float> value = default;
+    return () => getter(ref value);
+}
+
+static Action MakeImage(DataViewRowCursor cursor, DataViewSchema.Column column)
+{
+    var getter = cursor.GetGetter<MLImage>(column);
+    MLImage? value = null;
+    return () => getter(ref value!);
+}
+
+static ImageDataset ReadImages(IReadOnlyList<string> files)
+{
+    // Same files as the ML.NET pipeline, decoded by ML.NET's MLImage (SkiaSharp) into one uint8 tensor (N, 3, 32, 32).
+    var pixels = new byte[files.Count * 3 * 32 * 32];
+    for (int n = 0; n < files.Count; n++)
+    {
+        using var image = MLImage.CreateFromFile(files[n]);
+        var source = image.Pixels;
+        (int r, int g, int b) = image.PixelFormat == MLPixelFormat.Bgra32 ? (2, 1, 0) : (0, 1, 2);
+        for (int i = 0; i < 32 * 32; i++)
+        {
+            pixels[(n * 3 * 1024) + i] = source[(4 * i) + r];
+            pixels[(n * 3 * 1024) + 1024 + i] = source[(4 * i) + g];
+            pixels[(n * 3 * 1024) + 2048 + i] = source[(4 * i) + b];
+        }
+    }
+
+    var images = torch.tensor(pixels, [files.Count, 3, 32, 32], torch.ScalarType.Byte);
+    return new ImageDataset(images, torch.zeros(files.Count, torch.ScalarType.Int64), ["image"]);
+}
+
+static string? FindCifarTest(string given)
+{
+    if (given.Length > 0)
+        return Directory.Exists(Path.Combine(given, "cifar10", "test")) ? Path.Combine(given, "cifar10", "test") : null;
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        string candidate = Path.Combine(dir.FullName, "shared", "data", "cifar10", "test");
+        if (Directory.Exists(candidate))
+            return candidate;
+    }
+
+    return null;
+}
+
+internal sealed class ImageInput
+{
+    public string ImagePath { get; set; } = "";
+}
+
+internal sealed class Features
+{
+    [VectorType]
+    public float[] Invariant { get; set; } = [];
+
+    [VectorType]
+    public float[] Equivariant { get; set; } = [];
+}

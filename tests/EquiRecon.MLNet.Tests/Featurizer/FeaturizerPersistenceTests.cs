@@ -1,0 +1,89 @@
+using System.IO.Compression;
+using EquiRecon.MLNet.Featurizer;
+using EquiRecon.MLNet.Tests.TestSupport;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace EquiRecon.MLNet.Tests.Featurizer;
+
+/// <summary>The featurizer round-trips through plain <c>mlContext.Model.Save</c> / <c>Load</c> with its encoder inside the zip.</summary>
+public sealed class FeaturizerPersistenceTests
+{
+    private static readonly string[] Outputs = [EquiReconColumnNames.Invariant, EquiReconColumnNames.Equivariant, "Features"];
+
+    [Fact]
+    public void Save_then_Load_in_a_new_MLContext_gives_identical_outputs_without_the_model_file()
+    {
+        using var temp = new TempDir();
+        var paths = TestImages.WriteSyntheticPngs(temp.Path, 5);
+        var (zip, original) = FitAndSave(temp, paths);
+        File.Delete(temp.File("tiny.zip"));
+
+        var mlContext = new MLContext(seed: 2);
+        var model = mlContext.Model.Load(zip, out _);
+        var output = model.Transform(TinyModel.Data(mlContext, paths));
+
+        foreach (string column in Outputs)
+            TinyModel.ReadColumn(output, column).Should().BeEquivalentTo(original[column], o => o.WithStrictOrdering(), column);
+    }
+
+    [Fact]
+    public void Load_in_a_child_process_gives_identical_outputs()
+    {
+        using var temp = new TempDir();
+        var paths = TestImages.WriteSyntheticPngs(temp.Path, 4);
+        var (zip, original) = FitAndSave(temp, paths);
+        File.Delete(temp.File("tiny.zip"));
+
+        var probe = ModelLoadProbe.RunColumns(zip, TinyModel.PathColumn, Outputs, paths);
+
+        probe.LoadedBeforeLoad.Should().BeFalse();
+        probe.LoadedAfterLoad.Should().BeTrue();
+        foreach (string column in Outputs)
+            probe.Columns[column].Should().BeEquivalentTo(original[column], o => o.WithStrictOrdering(), column);
+    }
+
+    [Fact]
+    public void The_loaded_transformer_keeps_its_settings_and_embeds_the_model_file()
+    {
+        using var temp = new TempDir();
+        var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
+        byte[] modelFile = File.ReadAllBytes(temp.File("tiny.zip"));
+
+        var model = new MLContext(seed: 3).Model.Load(zip, out _);
+
+        var chain = model.Should().BeAssignableTo<TransformerChain<ITransformer>>().Subject;
+        var featurizer = chain.LastTransformer.Should().BeOfType<EquiReconFeaturizerTransformer>().Subject;
+        featurizer.InputColumnName.Should().Be(EquiReconColumnNames.Image);
+        featurizer.InvariantColumnName.Should().Be(EquiReconColumnNames.Invariant);
+        featurizer.EquivariantColumnName.Should().Be(EquiReconColumnNames.Equivariant);
+        featurizer.FeaturesColumnName.Should().Be("Features");
+        featurizer.BatchSize.Should().Be(3);
+        featurizer.FallbackToCpu.Should().BeTrue();
+        featurizer.InputSize.Should().Be(TinyModel.Size);
+        featurizer.InvariantSize.Should().Be(TinyModel.Invariant);
+        featurizer.EquivariantSize.Should().Be(TinyModel.Equivariant);
+        featurizer.Manifest.Method.Should().Be("random-init");
+        featurizer.Manifest.Provenance.Should().ContainKey("purpose");
+        featurizer.Device.Should().Be("cpu");
+        featurizer.GetModelFileBytes().Should().Equal(modelFile);
+
+        using var archive = ZipFile.OpenRead(zip);
+        archive.Entries.Should().Contain(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal),
+            "the model file travels inside the zip as a binary stream");
+    }
+
+    private static (string Zip, Dictionary<string, float[][]> Outputs) FitAndSave(TempDir temp, string[] paths)
+    {
+        string modelFile = TinyModel.Write(temp.File("tiny.zip"));
+        var mlContext = new MLContext(seed: 1);
+        var data = TinyModel.Data(mlContext, paths);
+        var options = new EquiReconFeaturizerOptions { ModelFile = modelFile, FeaturesColumnName = "Features", BatchSize = 3, FallbackToCpu = true };
+        var model = TinyModel.Pipeline(mlContext, options).Fit(data);
+        var output = model.Transform(data);
+        var outputs = Outputs.ToDictionary(c => c, c => TinyModel.ReadColumn(output, c));
+        string zip = temp.File("model.zip");
+        mlContext.Model.Save(model, data.Schema, zip);
+        return (zip, outputs);
+    }
+}
