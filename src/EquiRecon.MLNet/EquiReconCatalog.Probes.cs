@@ -1,0 +1,107 @@
+using EquiRecon.MLNet.Probes;
+using EquiRecon.MLNet.Segmentation;
+using EquiRecon.TorchSharp.Augment;
+
+namespace EquiRecon.MLNet;
+
+// Transformation probes and segmentation adapters on frozen encoders.
+public sealed partial class EquiReconCatalog
+{
+    /// <summary>
+    /// Trains a small head on a frozen EquiRecon encoder that predicts the parameters of a transformation of
+    /// <paramref name="kind"/>, self-supervised from unlabelled canonical images: by default "how far is this image
+    /// rotated from upright" (angle in degrees). With <paramref name="transformedImageColumnName"/> it predicts the
+    /// parameters of that column's image relative to <paramref name="imageColumnName"/>'s instead
+    /// (<see cref="ProbeMode.BetweenColumns"/>).
+    /// </summary>
+    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer).</param>
+    /// <param name="kind">The transformation. Default <see cref="TransformKind.Rotation"/>.</param>
+    /// <param name="outputColumnName">The float vector column to add; null (default) for <c>"&lt;Kind&gt;Parameters"</c>.</param>
+    /// <param name="imageColumnName">The image column, of the encoder's input size; its images are taken as canonical when fitting. Default <c>"Image"</c>.</param>
+    /// <param name="transformedImageColumnName">The second image column (switches to <see cref="ProbeMode.BetweenColumns"/>); null (default) for one column.</param>
+    /// <returns>The estimator; see <see cref="TransformationProbeOptions"/> for the other defaults.</returns>
+    /// <exception cref="ArgumentException">A name is empty.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <example>
+    /// <code>
+    /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
+    ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
+    ///     .Append(mlContext.Transforms.EquiRecon().TransformationProbe("encoder.zip"));
+    /// var model = pipeline.Fit(uprightImages);   // adds "RotationParameters": the angle in degrees
+    /// </code>
+    /// </example>
+    public TransformationProbeEstimator TransformationProbe(
+        string modelPath,
+        TransformKind kind = TransformKind.Rotation,
+        string? outputColumnName = null,
+        string imageColumnName = TransformationProbeOptions.DefaultImageColumnName,
+        string? transformedImageColumnName = null)
+        => TransformationProbe(new TransformationProbeOptions
+        {
+            ModelPath = modelPath,
+            Kind = kind,
+            OutputColumnName = outputColumnName,
+            ImageColumnName = imageColumnName,
+            TransformedImageColumnName = transformedImageColumnName,
+            Mode = transformedImageColumnName is null ? ProbeMode.RelativeToCanonical : ProbeMode.BetweenColumns,
+        });
+
+    /// <summary>
+    /// Trains a small head on a frozen EquiRecon encoder that predicts the parameters of a transformation, with the
+    /// settings of <paramref name="options"/>.
+    /// </summary>
+    /// <param name="options">Model file, columns, kind, part, mode, features and head training; see <see cref="TransformationProbeOptions"/>.</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's).</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    public TransformationProbeEstimator TransformationProbe(TransformationProbeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new TransformationProbeEstimator(_env, options);
+    }
+
+    /// <summary>
+    /// Trains a light segmentation head on the token map of a frozen EquiRecon encoder from images and masks; the
+    /// transformer adds a float vector of <c>H · W</c> class indices (row-major). Masks map to 2 classes at grey level
+    /// 128 (below → 0, at or above → 1); see <see cref="EquiReconSegmentationOptions"/> for other mappings and the defaults.
+    /// </summary>
+    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer).</param>
+    /// <param name="maskColumnName">The mask column (an image of the same size, read only when fitting). Default <c>"Mask"</c>.</param>
+    /// <param name="outputColumnName">The class-map column to add. Default <c>"SegmentationMap"</c>.</param>
+    /// <param name="imageColumnName">The image column, of known size (e.g. 64 × 64 tiles). Default <c>"Image"</c>.</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ArgumentException">A name is empty, or the mask and image columns are the same.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <example>
+    /// <code>
+    /// var model = mlContext.Transforms.EquiRecon().Segmentation("encoder.zip", maskColumnName: "Mask").Fit(tiles);
+    /// var metrics = SegmentationMetrics.Evaluate(model.Transform(heldOutTiles), "Mask");
+    /// </code>
+    /// </example>
+    public EquiReconSegmentationEstimator Segmentation(
+        string modelPath,
+        string maskColumnName = EquiReconSegmentationOptions.DefaultMaskColumnName,
+        string outputColumnName = EquiReconSegmentationOptions.DefaultOutputColumnName,
+        string imageColumnName = EquiReconSegmentationOptions.DefaultImageColumnName)
+        => Segmentation(new EquiReconSegmentationOptions
+        {
+            ModelPath = modelPath,
+            MaskColumnName = maskColumnName,
+            OutputColumnName = outputColumnName,
+            ImageColumnName = imageColumnName,
+        });
+
+    /// <summary>
+    /// Trains a light segmentation head on the token map of a frozen EquiRecon encoder, with the settings of
+    /// <paramref name="options"/>.
+    /// </summary>
+    /// <param name="options">Model file, columns, mask-to-class mapping and head training; see <see cref="EquiReconSegmentationOptions"/>.</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's).</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    public EquiReconSegmentationEstimator Segmentation(EquiReconSegmentationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new EquiReconSegmentationEstimator(_env, options);
+    }
+}

@@ -1,0 +1,85 @@
+using EquiRecon.MLNet.Persistence;
+using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Runtime;
+using Microsoft.ML;
+
+namespace EquiRecon.MLNet.Probes;
+
+/// <summary>
+/// A frozen encoder together with the bytes of the model file it was loaded from, so that a transformer can store
+/// the whole model file inside its ML.NET zip (one <see cref="ModelBlob"/> stream) and be self-contained.
+/// Shared by the transformation probe and the segmentation adapter.
+/// </summary>
+internal sealed class EmbeddedEncoder : IDisposable
+{
+    /// <summary>Name of the zip stream holding the model file bytes.</summary>
+    public const string StreamName = "EncoderModelFile";
+
+    private EmbeddedEncoder(byte[] modelFileBytes, PretrainedEncoder encoder)
+    {
+        ModelFileBytes = modelFileBytes;
+        Encoder = encoder;
+    }
+
+    /// <summary>The model file, byte for byte.</summary>
+    public byte[] ModelFileBytes { get; }
+
+    /// <summary>The encoder loaded from <see cref="ModelFileBytes"/> (eval mode, CPU).</summary>
+    public PretrainedEncoder Encoder { get; }
+
+    /// <summary>Reads a model file and loads its encoder.</summary>
+    /// <exception cref="ModelFileException">The file is missing, corrupt or not a model file.</exception>
+    public static EmbeddedEncoder FromFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+            throw new ModelFileException($"Model file not found: {path}.");
+        return FromBytes(File.ReadAllBytes(path));
+    }
+
+    /// <summary>Loads the encoder of a model file held in memory (through a temporary file, deleted afterwards).</summary>
+    /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
+    public static EmbeddedEncoder FromBytes(byte[] modelFileBytes)
+    {
+        ArgumentNullException.ThrowIfNull(modelFileBytes);
+        TorchNative.EnsureLoaded();
+        string temp = Path.Combine(Path.GetTempPath(), "equirecon-encoder-" + Guid.NewGuid().ToString("N") + ".zip");
+        try
+        {
+            File.WriteAllBytes(temp, modelFileBytes);
+            return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(temp));
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+                // A leftover temporary file is harmless.
+            }
+        }
+    }
+
+    /// <summary>Writes the model file bytes as the stream <see cref="StreamName"/>.</summary>
+    public void Save(ModelSaveContext ctx) => ModelBlob.Save(ctx, StreamName, ModelFileBytes);
+
+    /// <summary>Reads the model file bytes written by <see cref="Save"/> and loads the encoder.</summary>
+    /// <exception cref="FormatException">The stream is missing or does not hold a valid model file.</exception>
+    public static EmbeddedEncoder Load(ModelLoadContext ctx)
+    {
+        byte[] bytes = ModelBlob.Load(ctx, StreamName);
+        try
+        {
+            return FromBytes(bytes);
+        }
+        catch (ModelFileException e)
+        {
+            throw new FormatException($"The encoder model file stored in the ML.NET model is invalid: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Encoder.Dispose();
+}

@@ -1,0 +1,111 @@
+using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Encoders;
+
+namespace EquiRecon.MLNet.Probes;
+
+/// <summary>
+/// Settings of <see cref="TransformationProbeEstimator"/>: which frozen encoder, which image column(s), which
+/// transformation, and the small MLP head trained to predict the transformation's parameters.
+/// </summary>
+public sealed record TransformationProbeOptions
+{
+    /// <summary>Default name of the (first) image column: <c>"Image"</c>.</summary>
+    public const string DefaultImageColumnName = "Image";
+
+    /// <summary>
+    /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Required. Its bytes are copied into
+    /// the fitted transformer, so the saved ML.NET model does not need the file.
+    /// </summary>
+    public string ModelPath { get; init; } = "";
+
+    /// <summary>
+    /// The image column, of the encoder's input size (<c>Image&lt;S, S&gt;</c>, e.g. the output of <c>ResizeImages</c>).
+    /// Fitting reads it and treats its images as canonical (upright, unshifted, …). In <see cref="ProbeMode.BetweenColumns"/>
+    /// it is the reference image. Default <c>"Image"</c>.
+    /// </summary>
+    public string ImageColumnName { get; init; } = DefaultImageColumnName;
+
+    /// <summary>
+    /// The second image column, required in <see cref="ProbeMode.BetweenColumns"/> (the transformed image whose
+    /// parameters relative to <see cref="ImageColumnName"/> are predicted) and ignored otherwise; same size. Default
+    /// <see langword="null"/>.
+    /// </summary>
+    public string? TransformedImageColumnName { get; init; }
+
+    /// <summary>
+    /// The output column: a float vector of the kind's parameter count (rotation 1: angle in degrees; translation 2:
+    /// dx, dy in pixels; colour 4: brightness, contrast, saturation, hue; blur 1: σ; crop 4: the normalized box; flip 1:
+    /// 0 or 1). Default <see langword="null"/>, meaning <c>"&lt;Kind&gt;Parameters"</c>, e.g. <c>"RotationParameters"</c>.
+    /// </summary>
+    public string? OutputColumnName { get; init; }
+
+    /// <summary>The transformation whose parameters are predicted. Default <see cref="TransformKind.Rotation"/>.</summary>
+    public TransformKind Kind { get; init; } = TransformKind.Rotation;
+
+    /// <summary>Which channels of the representation the head reads. Default <see cref="RepresentationPart.Equivariant"/>.</summary>
+    public RepresentationPart Part { get; init; } = RepresentationPart.Equivariant;
+
+    /// <summary>One image (relative to canonical) or two image columns. Default <see cref="ProbeMode.RelativeToCanonical"/>.</summary>
+    public ProbeMode Mode { get; init; } = ProbeMode.RelativeToCanonical;
+
+    /// <summary>Which encoder output the head reads. Default <see cref="ProbeFeatures.Tokens"/>.</summary>
+    public ProbeFeatures Features { get; init; } = ProbeFeatures.Tokens;
+
+    /// <summary>Width of the head's two hidden layers. Default 256.</summary>
+    public int HiddenWidth { get; init; } = 256;
+
+    /// <summary>Passes over the training samples. Default 100.</summary>
+    public int Epochs { get; init; } = 100;
+
+    /// <summary>Samples per optimisation step. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Adam learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Random transformations drawn per training image (more samples, longer fit). Default 4.</summary>
+    public int SamplesPerImage { get; init; } = 4;
+
+    /// <summary>Seed of the random transformations, the head's initial weights and the shuffling. Default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>The output column name in effect: <see cref="OutputColumnName"/> or <c>"&lt;Kind&gt;Parameters"</c>.</summary>
+    public string ResolvedOutputColumnName => OutputColumnName ?? DefaultOutputColumnName(Kind);
+
+    /// <summary>The default output column of <paramref name="kind"/>: <c>"&lt;Kind&gt;Parameters"</c>, e.g. <c>"RotationParameters"</c>.</summary>
+    public static string DefaultOutputColumnName(TransformKind kind) => kind + "Parameters";
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("The model path is required (an EquiRecon model file).", nameof(ModelPath));
+        if (string.IsNullOrWhiteSpace(ImageColumnName))
+            throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
+        if (OutputColumnName is not null && string.IsNullOrWhiteSpace(OutputColumnName))
+            throw new ArgumentException("The output column name must not be empty (null means the default).", nameof(OutputColumnName));
+        if (!Enum.IsDefined(Kind))
+            throw new ArgumentException($"Unknown transform kind {Kind}.", nameof(Kind));
+        if (!Enum.IsDefined(Part))
+            throw new ArgumentException($"Unknown representation part {Part}.", nameof(Part));
+        if (!Enum.IsDefined(Features))
+            throw new ArgumentException($"Unknown probe features {Features}.", nameof(Features));
+        if (!Enum.IsDefined(Mode))
+            throw new ArgumentException($"Unknown probe mode {Mode}.", nameof(Mode));
+        if (Mode == ProbeMode.BetweenColumns)
+        {
+            if (string.IsNullOrWhiteSpace(TransformedImageColumnName))
+                throw new ArgumentException("BetweenColumns needs the second image column: set TransformedImageColumnName.", nameof(TransformedImageColumnName));
+            if (string.Equals(TransformedImageColumnName, ImageColumnName, StringComparison.Ordinal))
+                throw new ArgumentException($"TransformedImageColumnName must differ from ImageColumnName ('{ImageColumnName}').", nameof(TransformedImageColumnName));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(HiddenWidth, 1, nameof(HiddenWidth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SamplesPerImage, 1, nameof(SamplesPerImage));
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive and finite.");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace EquiRecon.TorchSharp.Segmentation;
+
+/// <summary>Per-pixel segmentation scores (see <see cref="SegmentationScores.Compute"/>).</summary>
+/// <param name="MeanIoU">
+/// Mean intersection over union over the classes that occur in the target or the prediction (classes with an empty
+/// union are left out, the usual convention), in [0, 1].
+/// </param>
+/// <param name="PixelAccuracy">Fraction of pixels whose predicted class equals the target class, in [0, 1].</param>
+/// <param name="ClassIoU">IoU of each class <c>0 … K−1</c>; <see cref="double.NaN"/> for a class with an empty union.</param>
+/// <param name="Pixels">Number of pixels scored.</param>
+public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IReadOnlyList<double> ClassIoU, long Pixels)
+{
+    /// <summary>Scores predicted classes against target classes, both int64 of the same shape (e.g. <c>(N, H, W)</c>).</summary>
+    /// <param name="predicted">Predicted classes in <c>[0, classes)</c>.</param>
+    /// <param name="target">Target classes in <c>[0, classes)</c>, same shape as <paramref name="predicted"/>.</param>
+    /// <param name="classes">Number of classes <c>K</c>, at least 2.</param>
+    /// <exception cref="ArgumentException">Shapes differ, a tensor is empty or not integral, or a class is out of range.</exception>
+    public static SegmentationScores Compute(Tensor predicted, Tensor target, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        if (!predicted.shape.SequenceEqual(target.shape))
+            throw new ArgumentException($"Predictions and targets must have the same shape: predicted has shape {DenseFeatures.Shape(predicted)}, target has shape {DenseFeatures.Shape(target)}.", nameof(predicted));
+        if (target.numel() == 0)
+            throw new ArgumentException("No pixels to score.", nameof(target));
+        if (predicted.is_floating_point() || target.is_floating_point())
+            throw new ArgumentException($"Expected integer classes, got dtypes {predicted.dtype} and {target.dtype}.", nameof(predicted));
+        using var scope = NewDisposeScope();
+        var p = predicted.flatten().to(ScalarType.Int64);
+        var t = target.flatten().to(ScalarType.Int64, p.device);
+        foreach (var (values, name) in new[] { (p, nameof(predicted)), (t, nameof(target)) })
+        {
+            var min = values.min().item<long>();
+            var max = values.max().item<long>();
+            if (min < 0 || max >= classes)
+                throw new ArgumentException($"Classes must be in [0, {classes.ToString(CultureInfo.InvariantCulture)}), found values from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.", name);
+        }
+        // Confusion matrix (target row, predicted column).
+        var confusion = (t * classes + p).bincount(null, (long)classes * classes).cpu().data<long>().ToArray();
+        var matrix = new long[classes, classes];
+        for (var k = 0; k < confusion.Length; k++)
+            matrix[k / classes, k % classes] = confusion[k];
+        return FromConfusionMatrix(matrix);
+    }
+
+    /// <summary>Scores from a confusion matrix <c>[K, K]</c> of pixel counts, target class by row, predicted class by column.</summary>
+    /// <param name="confusion">Counts, square, at least 2×2, non-negative, not all zero.</param>
+    /// <exception cref="ArgumentException">The matrix is not square, too small, has a negative count or no pixels.</exception>
+    public static SegmentationScores FromConfusionMatrix(long[,] confusion)
+    {
+        ArgumentNullException.ThrowIfNull(confusion);
+        var classes = confusion.GetLength(0);
+        if (classes < 2 || confusion.GetLength(1) != classes)
+            throw new ArgumentException($"Expected a square confusion matrix of at least 2×2, got {confusion.GetLength(0).ToString(CultureInfo.InvariantCulture)}×{confusion.GetLength(1).ToString(CultureInfo.InvariantCulture)}.", nameof(confusion));
+        var rows = new double[classes];
+        var columns = new double[classes];
+        var diagonal = new double[classes];
+        for (var i = 0; i < classes; i++)
+        {
+            for (var j = 0; j < classes; j++)
+            {
+                var count = confusion[i, j];
+                if (count < 0)
+                    throw new ArgumentException("Confusion counts must be non-negative.", nameof(confusion));
+                rows[i] += count;
+                columns[j] += count;
+            }
+            diagonal[i] = confusion[i, i];
+        }
+        var total = rows.Sum();
+        if (total == 0)
+            throw new ArgumentException("No pixels to score.", nameof(confusion));
+        var iou = new double[classes];
+        for (var k = 0; k < classes; k++)
+        {
+            var union = rows[k] + columns[k] - diagonal[k];
+            iou[k] = union > 0 ? diagonal[k] / union : double.NaN;
+        }
+        var present = iou.Where(v => !double.IsNaN(v)).ToArray();
+        return new SegmentationScores(present.Average(), diagonal.Sum() / total, Array.AsReadOnly(iou), (long)total);
+    }
+}
