@@ -33,10 +33,10 @@ namespace EquiRecon.MLNet.Probes;
 /// Self-contained: the encoder's model file and the head's weights are stored inside the ML.NET zip, so
 /// <c>mlContext.Model.Load</c> restores it in any process with no registration call and without the model file.
 /// Rows are computed one at a time on the CPU (a batched transform and a <c>PredictionEngine</c> give the same values);
-/// concurrent cursors share the model behind a lock. Dispose the transformer to release its native tensors early.
+/// concurrent cursors share the model behind a lock. The transformer is deliberately not <see cref="IDisposable"/>: ML.NET disposes a transformer together with a <c>PredictionEngine</c> made from it, which would break every other engine; its native tensors are released by the garbage collector.
 /// </para>
 /// </remarks>
-public sealed class TransformationProbeTransformer : RowToRowTransformerBase, IDisposable
+public sealed class TransformationProbeTransformer : RowToRowTransformerBase
 {
     internal const string UserName = "EquiRecon Transformation Probe";
     internal const string LoaderSignature = "EquiReconTransformProbe";
@@ -173,16 +173,6 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase, ID
             var predicted = _head.call(features);
             var perOutput = RSquared.PerOutput(predicted, parameters);
             return new TransformationProbeMetrics(RSquared.Global(predicted, parameters), perOutput.Average(), perOutput, checked((int)samples));
-        }
-    }
-
-    /// <summary>Releases the encoder and the head.</summary>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _head.Dispose();
-            _encoder.Dispose();
         }
     }
 

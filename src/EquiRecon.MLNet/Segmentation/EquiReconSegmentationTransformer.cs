@@ -30,9 +30,9 @@ namespace EquiRecon.MLNet.Segmentation;
 /// <c>mlContext.Model.Load</c> restores it in any process with no registration call and without the model file.
 /// Rows are computed one at a time on the CPU (a batched transform and a <c>PredictionEngine</c> give the same values);
 /// concurrent cursors share the model behind a lock. Score predictions with <see cref="SegmentationMetrics"/>.
-/// Dispose the transformer to release its native tensors early.
+/// The transformer is deliberately not <see cref="IDisposable"/>: ML.NET disposes a transformer together with a <c>PredictionEngine</c> made from it, which would break every other engine; its native tensors are released by the garbage collector.
 /// </remarks>
-public sealed class EquiReconSegmentationTransformer : EquiReconTransformerBase, IDisposable
+public sealed class EquiReconSegmentationTransformer : EquiReconTransformerBase
 {
     internal const string UserName = "EquiRecon Segmentation Adapter";
     internal const string LoaderSignature = "EquiReconSegmentation";
@@ -104,16 +104,6 @@ public sealed class EquiReconSegmentationTransformer : EquiReconTransformerBase,
     private protected override VersionInfo CurrentVersionInfo => GetVersionInfo();
 
     private protected override string ExpectedInputType => new ImageDataViewType(ImageHeight, ImageWidth).ToString();
-
-    /// <summary>Releases the encoder and the head.</summary>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _head.Dispose();
-            _encoder.Dispose();
-        }
-    }
 
     private static VersionInfo GetVersionInfo() => CreateVersionInfo(
         modelSignature: "ERSEGMNT",

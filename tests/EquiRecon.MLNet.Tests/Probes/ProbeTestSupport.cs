@@ -179,34 +179,3 @@ public sealed class Cifar10TheoryAttribute : TheoryAttribute
             Skip = "shared/data/cifar10 was not found above " + AppContext.BaseDirectory;
     }
 }
-
-/// <summary>Runs the ModelLoadProbe child process for models that contain TorchSharp components.</summary>
-internal static class ChildProcess
-{
-    private static readonly Lock Gate = new();
-
-    /// <summary>
-    /// <see cref="ModelLoadProbe.Run"/> with the test's own libtorch folder on <c>LD_LIBRARY_PATH</c>: the probe project
-    /// references EquiRecon.MLNet but no TorchSharp backend package (an application would reference TorchSharp-cpu), so its
-    /// output has TorchSharp's glue library but not libtorch itself.
-    /// </summary>
-    public static ModelLoadProbe.Result RunModelLoadProbe(string modelPath, string inputColumn, string outputColumn, IEnumerable<string> values)
-    {
-        lock (Gate)
-        {
-            const string Variable = "LD_LIBRARY_PATH";
-            string? before = Environment.GetEnvironmentVariable(Variable);
-            string natives = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
-            try
-            {
-                if (OperatingSystem.IsLinux() && Directory.Exists(natives))
-                    Environment.SetEnvironmentVariable(Variable, string.IsNullOrEmpty(before) ? natives : natives + Path.PathSeparator + before);
-                return ModelLoadProbe.Run(modelPath, inputColumn, outputColumn, values);
-            }
-            finally
-            {
-                Environment.SetEnvironmentVariable(Variable, before);
-            }
-        }
-    }
-}

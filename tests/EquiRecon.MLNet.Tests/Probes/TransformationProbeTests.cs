@@ -44,7 +44,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
             ? mlContext.Data.LoadFromEnumerable(train.Select(i => new ImagePairRow { Image = i, Transformed = i }).ToArray())
             : Data(mlContext, train);
 
-        using var probe = mlContext.Transforms.EquiRecon().TransformationProbe(options).Fit(trainData);
+        var probe = mlContext.Transforms.EquiRecon().TransformationProbe(options).Fit(trainData);
 
         // 1. The evaluation helper: fresh random rotations (another seed) of the held-out images.
         var metrics = probe.Evaluate(Data(mlContext, heldOut), seed: 11);
@@ -72,13 +72,20 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         var mlContext = new MLContext(seed: 1);
         var images = RandomImages(6);
         var data = Data(mlContext, images);
-        using var probe = mlContext.Transforms.EquiRecon().TransformationProbe(Fast(SaveRandomEncoder(temp.File("e.zip"))) with { Epochs = 2 }).Fit(data);
+        var probe = mlContext.Transforms.EquiRecon().TransformationProbe(Fast(SaveRandomEncoder(temp.File("e.zip"))) with { Epochs = 2 }).Fit(data);
         var batched = ReadColumn(probe.Transform(data), "RotationParameters");
 
-        using var engine = mlContext.Model.CreatePredictionEngine<ImageRow, RotationOutput>(probe);
-        for (int i = 0; i < images.Length; i++)
-            engine.Predict(new ImageRow { Image = images[i] }).RotationParameters.Should().Equal(batched[i], $"row {i}");
+        using (var engine = mlContext.Model.CreatePredictionEngine<ImageRow, RotationOutput>(probe))
+        {
+            for (int i = 0; i < images.Length; i++)
+                engine.Predict(new ImageRow { Image = images[i] }).RotationParameters.Should().Equal(batched[i], $"row {i}");
+        }
         batched.Select(r => r[0]).Distinct().Should().HaveCountGreaterThan(1, "different images get different predictions");
+
+        // Disposing an engine must not break the transformer for the next engine or Transform.
+        using var second = mlContext.Model.CreatePredictionEngine<ImageRow, RotationOutput>(probe);
+        second.Predict(new ImageRow { Image = images[0] }).RotationParameters.Should().Equal(batched[0]);
+        ReadColumn(probe.Transform(data), "RotationParameters")[0].Should().Equal(batched[0]);
     }
 
     [Fact]
@@ -100,7 +107,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
 
         var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
         var inProcess = ReadColumn(reloaded.Transform(data), "TranslationParameters");
-        var child = ChildProcess.RunModelLoadProbe(zip, "ImagePath", "TranslationParameters", paths);
+        var child = ModelLoadProbe.Run(zip, "ImagePath", "TranslationParameters", paths);
 
         original.Should().OnlyContain(r => r.Length == 2);
         for (int i = 0; i < paths.Length; i++)
@@ -126,7 +133,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         var estimator = mlContext.Transforms.EquiRecon().TransformationProbe(
             SaveRandomEncoder(temp.File("e.zip")), TransformKind.Flip, "Flipped", "Image", "Transformed");
         estimator.Options.Mode.Should().Be(ProbeMode.BetweenColumns);
-        using var probe = estimator.Fit(data);
+        var probe = estimator.Fit(data);
         var original = ReadColumn(probe.Transform(data), "Flipped");
         string zip = temp.File("model.zip");
         mlContext.Model.Save(probe, null, zip); // An image-only schema cannot be saved.
@@ -159,7 +166,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
             column.ItemType.Should().Be(NumberDataViewType.Single);
         }
 
-        using var fitted = catalog.TransformationProbe(Fast(modelPath) with { Kind = TransformKind.Color, Epochs = 1 }).Fit(data);
+        var fitted = catalog.TransformationProbe(Fast(modelPath) with { Kind = TransformKind.Color, Epochs = 1 }).Fit(data);
         fitted.GetOutputSchema(data.Schema)["ColorParameters"].Type.Should().Be(new VectorDataViewType(NumberDataViewType.Single, 4));
     }
 
@@ -169,7 +176,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         using var temp = new TempDir();
         var mlContext = new MLContext(seed: 1);
         var images = RandomImages(3);
-        using var probe = mlContext.Transforms.EquiRecon().TransformationProbe(Fast(SaveRandomEncoder(temp.File("e.zip"))) with { Epochs = 1 })
+        var probe = mlContext.Transforms.EquiRecon().TransformationProbe(Fast(SaveRandomEncoder(temp.File("e.zip"))) with { Epochs = 1 })
             .Fit(Data(mlContext, images));
 
         var rows = ReadColumn(probe.Transform(mlContext.Data.LoadFromEnumerable(new[] { new ImageRow { Image = images[0] }, new ImageRow() })), "RotationParameters");
@@ -205,7 +212,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         Expect(unknownSize, catalog.TransformationProbe(modelPath), "*image column 'Image'*add ResizeImages*unknown size*");
         Expect(images, catalog.TransformationProbe(modelPath, transformedImageColumnName: "Other"), "Could not find transformed image column 'Other' (expected Image<32, 32>*");
 
-        using var fitted = catalog.TransformationProbe(Fast(modelPath) with { Epochs = 1 }).Fit(images);
+        var fitted = catalog.TransformationProbe(Fast(modelPath) with { Epochs = 1 }).Fit(images);
         var atTransform = () => fitted.Transform(sixteen);
         atTransform.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*image column 'Image'*expected Image<32, 32>*got Image<16, 16>*");
     }

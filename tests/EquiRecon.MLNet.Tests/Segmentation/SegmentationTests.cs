@@ -32,7 +32,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
             Seed = 1,
         };
 
-        using var model = mlContext.Transforms.EquiRecon().Segmentation(options).Fit(train);
+        var model = mlContext.Transforms.EquiRecon().Segmentation(options).Fit(train);
         var predictions = model.Transform(test);
         var metrics = SegmentationMetrics.Evaluate(predictions, "Mask", "SegmentationMap");
         var constant = ConstantInteriorMetrics(predictions);
@@ -52,7 +52,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         var mlContext = new MLContext(seed: 1);
         var rows = SyntheticTiles(6, seed: 4);
         var data = mlContext.Data.LoadFromEnumerable(rows);
-        using var model = mlContext.Transforms.EquiRecon().Segmentation(Fast(temp)).Fit(data);
+        var model = mlContext.Transforms.EquiRecon().Segmentation(Fast(temp)).Fit(data);
         var batched = ProbeTestSupport.ReadColumn(model.Transform(data), "SegmentationMap");
 
         using var engine = mlContext.Model.CreatePredictionEngine<TileRow, MapOutput>(model);
@@ -67,7 +67,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         using var temp = new TempDir();
         var mlContext = new MLContext(seed: 1);
         var options = Fast(temp);
-        using var segmentation = mlContext.Transforms.EquiRecon().Segmentation(options).Fit(mlContext.Data.LoadFromEnumerable(SyntheticTiles(8, seed: 5)));
+        var segmentation = mlContext.Transforms.EquiRecon().Segmentation(options).Fit(mlContext.Data.LoadFromEnumerable(SyntheticTiles(8, seed: 5)));
         var paths = TestImages.WriteSyntheticPngs(temp.Path, 3, 32, 32);
         var pathData = mlContext.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }).ToArray());
         var model = mlContext.Transforms.LoadImages("Image", null, "ImagePath")
@@ -81,7 +81,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
 
         var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
         var inProcess = ProbeTestSupport.ReadColumn(reloaded.Transform(pathData), "SegmentationMap");
-        var child = ChildProcess.RunModelLoadProbe(zip, "ImagePath", "SegmentationMap", paths);
+        var child = ModelLoadProbe.Run(zip, "ImagePath", "SegmentationMap", paths);
 
         for (int i = 0; i < paths.Length; i++)
         {
@@ -122,7 +122,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         Expect(smallMasks, catalog.Segmentation(modelPath), "*mask column 'Mask'*expected Image<32, 32>*got Image<16, 16>*");
         Expect(unknownSize, catalog.Segmentation(modelPath), "*image column 'Image'*add ResizeImages*unknown size*");
 
-        using var fitted = catalog.Segmentation(Fast(temp)).Fit(tiles);
+        var fitted = catalog.Segmentation(Fast(temp)).Fit(tiles);
         var sixteen = mlContext.Data.LoadFromEnumerable(new[] { new SixteenRow { Image = ProbeTestSupport.RandomImages(1, 16)[0] } });
         var wrongSize = () => fitted.Transform(sixteen);
         wrongSize.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*column 'Image'*expected Image<32, 32>*");
