@@ -229,7 +229,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     private static PretrainedEncoder LoadEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
     {
         var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
-        return EncoderModelBytes.Load(modelBytes, device, TorchDevices.TempFolder(env));
+        return EncoderModelBytes.Load(modelBytes, device);
     }
 
     private static (int Start, int Length)[] Segments(PretrainedEncoder encoder, bool hasFeatures)

@@ -1,6 +1,5 @@
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.TorchSharp.IO;
-using EquiRecon.TorchSharp.Runtime;
 using Microsoft.ML;
 
 namespace EquiRecon.MLNet.Probes;
@@ -37,29 +36,12 @@ internal sealed class EmbeddedEncoder : IDisposable
         return FromBytes(File.ReadAllBytes(path));
     }
 
-    /// <summary>Loads the encoder of a model file held in memory (through a temporary file, deleted afterwards).</summary>
+    /// <summary>Loads the encoder of a model file held in memory.</summary>
     /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
     public static EmbeddedEncoder FromBytes(byte[] modelFileBytes)
     {
         ArgumentNullException.ThrowIfNull(modelFileBytes);
-        TorchNative.EnsureLoaded();
-        string temp = Path.Combine(Path.GetTempPath(), "equirecon-encoder-" + Guid.NewGuid().ToString("N") + ".zip");
-        try
-        {
-            File.WriteAllBytes(temp, modelFileBytes);
-            return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(temp));
-        }
-        finally
-        {
-            try
-            {
-                File.Delete(temp);
-            }
-            catch (IOException)
-            {
-                // A leftover temporary file is harmless.
-            }
-        }
+        return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(modelFileBytes, "the encoder model file embedded in the ML.NET model"));
     }
 
     /// <summary>Writes the model file bytes as the stream <see cref="StreamName"/>.</summary>

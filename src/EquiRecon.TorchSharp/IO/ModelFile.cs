@@ -65,11 +65,29 @@ public static class ModelFile
     /// <exception cref="ModelFileException">The file is missing, not a model file, truncated, or its manifest is invalid.</exception>
     public static ModelManifest ReadManifest(string path) => Read(path, readWeights: false).Manifest;
 
+    /// <summary>Reads and validates the manifest of a model file held in memory (e.g. embedded in an ML.NET zip).</summary>
+    /// <param name="bytes">The model file, byte for byte.</param>
+    /// <param name="sourceName">Names the bytes in error messages.</param>
+    /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
+    public static ModelManifest ReadManifest(byte[] bytes, string sourceName = "(in-memory model file)") =>
+        Read(bytes, sourceName, readWeights: false).Manifest;
+
+    /// <summary>Loads a model file held in memory into an encoder ready for batched inference; validates like <see cref="Load(string, torch.Device?)"/>.</summary>
+    /// <param name="bytes">The model file, byte for byte.</param>
+    /// <param name="sourceName">Names the bytes in error messages.</param>
+    /// <param name="device">Where the encoder runs (default CPU).</param>
+    /// <exception cref="ModelFileException">The bytes are truncated, corrupt, of an unknown version or do not match their manifest.</exception>
+    public static PretrainedEncoder Load(byte[] bytes, string sourceName = "(in-memory model file)", torch.Device? device = null) =>
+        Create(Read(bytes, sourceName, readWeights: true), sourceName, device);
+
     /// <summary>Loads a model file into an encoder ready for batched inference (eval mode, on <paramref name="device"/>).</summary>
     /// <exception cref="ModelFileException">The file is missing, truncated, corrupt, of an unknown version or does not match its manifest.</exception>
-    public static PretrainedEncoder Load(string path, torch.Device? device = null)
+    public static PretrainedEncoder Load(string path, torch.Device? device = null) =>
+        Create(Read(path, readWeights: true), path, device);
+
+    private static PretrainedEncoder Create((ModelManifest Manifest, byte[]? Weights) file, string path, torch.Device? device)
     {
-        var (manifest, weights) = Read(path, readWeights: true);
+        var (manifest, weights) = file;
         TorchNative.EnsureLoaded();
         var config = EncoderSpecs.ToConfig(manifest.Encoder);
         var encoder = EncoderFactory.Create(config);
@@ -91,9 +109,22 @@ public static class ModelFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
             throw new ModelFileException($"Model file not found: {path}.");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Read(stream, path, readWeights);
+    }
+
+    private static (ModelManifest Manifest, byte[]? Weights) Read(byte[] bytes, string sourceName, bool readWeights)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Read(stream, sourceName, readWeights);
+    }
+
+    private static (ModelManifest Manifest, byte[]? Weights) Read(Stream stream, string path, bool readWeights)
+    {
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             var manifestBytes = ZipEntries.Read(zip, path, ManifestEntry);
             ModelManifest manifest;
             try

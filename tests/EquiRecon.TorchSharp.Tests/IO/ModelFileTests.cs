@@ -66,6 +66,21 @@ public sealed class ModelFileTests
     }
 
     [Fact]
+    public void Loading_from_bytes_equals_loading_from_the_file_and_truncated_bytes_are_named()
+    {
+        using var dir = new TempDir();
+        var path = SaveTiny(dir);
+        var bytes = File.ReadAllBytes(path);
+        var images = torch.randint(0, 256, [2, 3, 16, 16]).to(torch.ScalarType.Byte);
+        using var fromFile = ModelFile.Load(path);
+        using var fromBytes = ModelFile.Load(bytes, "embedded");
+        fromBytes.Encode(images).Pooled.allclose(fromFile.Encode(images).Pooled, rtol: 0, atol: 0).Should().BeTrue();
+        ModelFile.ReadManifest(bytes).WeightsSha256.Should().Be(fromFile.Manifest.WeightsSha256);
+        FluentActions.Invoking(() => ModelFile.Load(bytes.AsSpan(0, bytes.Length / 2).ToArray(), "embedded"))
+            .Should().Throw<ModelFileException>().WithMessage("*embedded*");
+    }
+
+    [Fact]
     public void Missing_file_is_a_clear_error()
     {
         FluentActions.Invoking(() => ModelFile.Load("/no/such/model.equirecon")).Should().Throw<ModelFileException>().WithMessage("*not found*/no/such/model.equirecon*");
