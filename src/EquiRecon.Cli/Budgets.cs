@@ -68,6 +68,9 @@ internal sealed record Budget
     /// <summary>Report progress every this many steps.</summary>
     public int ReportEvery { get; init; } = 10;
 
+    /// <summary>libtorch intra-op threads (null: libtorch's default, one per core; <c>--threads</c> overrides it).</summary>
+    public int? Threads { get; init; }
+
     /// <summary>Checks the record; throws naming the field.</summary>
     public void Validate()
     {
@@ -82,6 +85,8 @@ internal sealed record Budget
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ProbeTrainImages, TrainImages, nameof(ProbeTrainImages));
         ArgumentOutOfRangeException.ThrowIfLessThan(ProbeTestImages, 2, nameof(ProbeTestImages));
         ArgumentOutOfRangeException.ThrowIfLessThan(KnnK, 1, nameof(KnnK));
+        if (Threads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"Budget '{Name}': Threads must be positive (or null for libtorch's default).");
         if (!CliOptions.IsDevice(Device))
             throw new ArgumentException($"Budget '{Name}': '{Device}' is not a device.", nameof(Device));
         if (ImageSize % Encoder.TokenGridSize(ImageSize) != 0)
@@ -103,7 +108,7 @@ internal sealed record Budget
         LearningRate = LearningRate,
         Seed = seed,
         Device = device ?? Device,
-        Threads = threads,
+        Threads = threads ?? Threads,
         CheckpointPath = checkpointPath,
         CheckpointEvery = checkpointPath is null ? 0 : Math.Max(1, Steps / 10),
         ReportEvery = ReportEvery,
@@ -135,6 +140,7 @@ internal sealed record Budget
             ("regression probe", I($"MLP hidden {ProbeHidden}, {ProbeEpochs} epochs, Adam 1e-3")),
             ("classification", I($"linear probe {LinearEpochs} epochs (Adam 1e-3); kNN k = {KnnK}")),
             ("device", Device),
+            ("threads", Threads is int t ? I($"{t}") : "libtorch default (one per core)"),
         ];
     }
 }
@@ -147,8 +153,9 @@ internal static class Budgets
 {
     /// <summary>
     /// <c>smoke</c>: proves that the whole pipeline runs — 9 rows with evaluation in under 5 minutes on 2
-    /// idle cores (measured: about 1.5 minutes on 2 shared, busy cores). A tiny encoder (widths 8, 16, 32, 64;
-    /// one block per stage) and a few dozen steps: the numbers say nothing about the methods.
+    /// idle cores (measured: 1 min 39 s on the 2 shared cores of a development machine at load average 4). A tiny
+    /// encoder (widths 8, 16, 32, 64; one block per stage), 48 steps of 64 images and one libtorch thread: the
+    /// numbers say nothing about the methods.
     /// </summary>
     public static Budget Smoke { get; } = new()
     {
@@ -167,6 +174,9 @@ internal static class Budgets
         ProbeEpochs = 20,
         LinearEpochs = 30,
         ReportEvery = 16,
+        // The tiny model's tensors are too small to gain from a second thread; one thread also keeps the run
+        // fast on a busy shared machine, where two spinning OpenMP threads were 2–4× slower.
+        Threads = 1,
     };
 
     /// <summary>

@@ -14,17 +14,27 @@ internal static class CommandRunner
     /// <summary>Set to 1 to print stack traces of unexpected failures.</summary>
     public const string TraceVariable = "EQUIRECON_TRACE";
 
+    /// <summary>Signals closer than this to the first Ctrl+C count as the same press.</summary>
+    private const long DoublePressMilliseconds = 2000;
+
     public static int Run(ParseResult parse, Func<CliConsole, CancellationToken, int> body)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(body);
         var console = new CliConsole(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         using var cancellation = new CancellationTokenSource();
+        var firstPress = 0L;
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
-            if (cancellation.IsCancellationRequested)
-                return; // second Ctrl+C: let the process end
+            // One Ctrl+C can arrive twice (the terminal signals the whole process group, and `dotnet run` or
+            // `timeout` forward it again): only a second press well after the first ends the process.
+            var now = Environment.TickCount64;
+            if (cancellation.IsCancellationRequested && now - Interlocked.Read(ref firstPress) > DoublePressMilliseconds)
+                return;
             e.Cancel = true;
+            if (cancellation.IsCancellationRequested)
+                return;
+            Interlocked.Exchange(ref firstPress, now);
             console.Error.WriteLine("Stopping after the current step and writing the checkpoint (Ctrl+C again to abort)…");
             cancellation.Cancel();
         }

@@ -32,9 +32,10 @@ internal static class PretrainCommand
         public Option<int?> LimitPerClass { get; } = CliOptions.OptionalInt("--limit-per-class", "Read at most this many images per class.");
         public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
+        public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", 10);
 
         public IEnumerable<Option> All =>
-            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume];
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, ReportEvery];
 
         /// <summary>The settings a successful parse stands for.</summary>
         public PretrainSettings Read(ParseResult parse) => new()
@@ -54,6 +55,7 @@ internal static class PretrainCommand
                 Threads = parse.GetValue(Threads),
                 Seed = parse.GetValue(Seed),
                 CheckpointEvery = parse.GetValue(CheckpointEvery),
+                ReportEvery = parse.GetValue(ReportEvery),
             },
             Epochs = parse.GetValue(Epochs),
             LimitPerClass = parse.GetValue(LimitPerClass),

@@ -86,7 +86,7 @@ internal static class ReproduceReport
             for (var p = 0; p < ResultRow.Probes.Count; p++)
                 values[m, p] = Mean(summary.Rows.Where(r => r.Method == methods[m]).Select(r => r.R2Of(ResultRow.Probes[p])));
         Plots.WriteGroupedBars(path,
-            string.Create(CultureInfo.InvariantCulture, $"R2 of transformation prediction (SIE's definition), part: {summary.Part}, budget: {summary.Budget.Name}, table: {summary.Table}"),
+            string.Create(CultureInfo.InvariantCulture, $"R² of transformation prediction (SIE's definition), part: {summary.Part}, budget: {summary.Budget.Name}, table: {summary.Table}"),
             methods, ResultRow.Probes, values);
     }
 
@@ -185,7 +185,8 @@ internal static class ReproduceReport
 
         Raw("## Notes");
         Raw();
-        Raw("- Every row trains the same encoder on the same budget and data; `random` is that encoder untrained (initialisation only), a floor for every probe.");
+        Raw("- Every row trains the same encoder on the same budget and data; `random` is that encoder untrained (initialisation only), the reference a trained row should beat. " +
+            "At CPU budgets it often is not beaten on the geometric probes: a few dozen steps of invariance training remove more of what the probes read than they add.");
         Raw("- The probes read the frozen encoder in eval mode (SIE's scripts leave BatchNorm in train mode while probing). Each transformation is drawn from the training ranges of that kind alone; the probe sees both images' representations.");
         L($"- Budget `{s.Budget.Name}`: {s.Budget.Purpose}. Numbers from a CPU budget are not comparable with the poster's paper-scale GPU training; the `full` budget is the one meant to be.");
         Raw("- Per-row outputs (checkpoint, metrics.jsonl, model.equirecon, evaluation.json) are in `<method>-seed<k>/`; `reproduce --resume` skips finished rows and resumes an interrupted one.");

@@ -76,7 +76,7 @@ internal static class ReproduceRunner
         var device = settings.Device ?? budget.Device;
         PretrainRunner.CheckDevice(device);
         TorchNative.EnsureLoaded();
-        if (settings.Threads is int threads)
+        if ((settings.Threads ?? budget.Threads) is int threads)
             torch.set_num_threads(threads);
         CheckRunRecord(settings);
         Directory.CreateDirectory(settings.OutDir);
