@@ -6,14 +6,15 @@ namespace EquiRecon.Cli.Running;
 /// <summary>
 /// Reads the datasets the commands take: an image folder (<c>root/&lt;class&gt;/&lt;image&gt;</c>), a folder with
 /// <c>train/</c> and <c>test/</c> image folders (the CIFAR-10 layout of the shared data), or a CIFAR-10 binary folder
-/// (it contains <c>data_batch_1.bin</c>). Counts are class-balanced.
+/// (it contains <c>data_batch_1.bin</c>, directly or in <c>cifar-10-batches-bin/</c>). Counts are class-balanced.
 /// </summary>
 internal static class DataSources
 {
     private const string CifarMarker = "data_batch_1.bin";
 
     /// <summary>True when <paramref name="dir"/> is a CIFAR-10 binary folder.</summary>
-    public static bool IsCifarBinary(string dir) => File.Exists(Path.Combine(dir, CifarMarker));
+    public static bool IsCifarBinary(string dir) =>
+        File.Exists(Path.Combine(dir, CifarMarker)) || File.Exists(Path.Combine(dir, Cifar10Binary.TarballFolder, CifarMarker));
 
     /// <summary>
     /// The pretraining images of <c>equirecon pretrain --data</c>: a CIFAR-10 binary folder (its training batches),
