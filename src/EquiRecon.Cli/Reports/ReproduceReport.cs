@@ -43,6 +43,9 @@ internal sealed record ReproduceSummary
     /// <summary>Wall time of this invocation.</summary>
     public required double WallSeconds { get; init; }
 
+    /// <summary>Wall time of every invocation of this run (a resumed run adds up); defaults to <see cref="WallSeconds"/>.</summary>
+    public double? TotalWallSeconds { get; init; }
+
     /// <summary>Seeds run.</summary>
     public required int Seeds { get; init; }
 
@@ -108,7 +111,7 @@ internal static class ReproduceReport
         L($"- command: `{s.CommandLine}`");
         L($"- data: `{s.DataPath}`");
         L($"- machine: {s.Machine}; libtorch threads {s.Threads}; device {s.Device}");
-        L($"- started (UTC): {s.StartedUtc:yyyy-MM-dd HH:mm:ss}; wall time of this invocation: {FormatTime(s.WallSeconds)}; rows trained in it: {FormatTime(s.Rows.Sum(r => r.TrainSeconds))} of training");
+        L($"- wall time: {FormatTime(s.TotalWallSeconds ?? s.WallSeconds)} (this invocation, started {s.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC: {FormatTime(s.WallSeconds)}); training of the rows: {FormatTime(s.Rows.Where(r => double.IsFinite(r.TrainSeconds)).Sum(r => r.TrainSeconds))}, evaluation: {FormatTime(s.Rows.Sum(r => r.EvalSeconds))}");
         L($"- seeds: {s.Seeds}; representation part probed: **{s.Part}** ({PartNote(s.Part)})");
         L($"- R²: SIE's definition (1 − SS_res / SS_tot with one mean over all outputs), the poster's; scikit-learn's per-output R² is in results.csv (`*_sklearn`) and below");
         Raw();

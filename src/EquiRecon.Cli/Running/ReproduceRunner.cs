@@ -60,7 +60,11 @@ internal static class ReproduceRunner
     /// <summary>The run's record in the output folder (checked by <c>--resume</c>).</summary>
     public const string RunFile = "reproduce.json";
 
-    private sealed record RunRecord(string Table, string Budget, string Part);
+    /// <summary>The run's options (checked on resume) and the wall time of all its invocations so far.</summary>
+    private sealed record RunRecord(string Table, string Budget, string Part, double WallSeconds = 0)
+    {
+        public bool SameRun(RunRecord other) => Table == other.Table && Budget == other.Budget && Part == other.Part;
+    }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -78,10 +82,10 @@ internal static class ReproduceRunner
         TorchNative.EnsureLoaded();
         if ((settings.Threads ?? budget.Threads) is int threads)
             torch.set_num_threads(threads);
-        CheckRunRecord(settings);
+        var earlierSeconds = CheckRunRecord(settings);
         Directory.CreateDirectory(settings.OutDir);
-        File.WriteAllText(Path.Combine(settings.OutDir, RunFile), JsonSerializer.Serialize(
-            new RunRecord(settings.Table, budget.Name, ProbeParts.Name(settings.Part)), Json));
+        var runRecord = new RunRecord(settings.Table, budget.Name, ProbeParts.Name(settings.Part), earlierSeconds);
+        File.WriteAllText(Path.Combine(settings.OutDir, RunFile), JsonSerializer.Serialize(runRecord, Json));
 
         console.Line($"equirecon reproduce: table {settings.Table}, budget {budget.Name}, {settings.Rows.Count} rows × {settings.Seeds} seed(s), probes on the '{ProbeParts.Name(settings.Part)}' representation.");
         foreach (var (field, value) in budget.Describe())
@@ -141,11 +145,13 @@ internal static class ReproduceRunner
             Device = device,
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
+            TotalWallSeconds = earlierSeconds + clock.Elapsed.TotalSeconds,
             Seeds = settings.Seeds,
             Complete = complete,
             HasReconstruction = reconstruction || File.Exists(Path.Combine(settings.OutDir, ReproduceReport.ReconstructionFile)),
         };
         ReproduceReport.Write(settings.OutDir, summary);
+        File.WriteAllText(Path.Combine(settings.OutDir, RunFile), JsonSerializer.Serialize(runRecord with { WallSeconds = earlierSeconds + summary.WallSeconds }, Json));
         PrintTable(console, summary);
         console.Line($"Wall time {TrainingDisplay.Format(clock.Elapsed)}. Wrote {Path.Combine(settings.OutDir, ReproduceReport.CsvFile)}, {ReproduceReport.MarkdownFile}, {ReproduceReport.R2PlotFile}{(summary.HasReconstruction ? ", " + ReproduceReport.ReconstructionFile : "")}.");
         if (!complete)
@@ -258,11 +264,12 @@ internal static class ReproduceRunner
             (int)Context("train_images"), (int)Context("steps"), Context("train_seconds"), e.Seconds);
     }
 
-    private static void CheckRunRecord(ReproduceSettings settings)
+    /// <summary>Refuses an existing run unless resuming it with the same options; returns its earlier wall time.</summary>
+    private static double CheckRunRecord(ReproduceSettings settings)
     {
         var path = Path.Combine(settings.OutDir, RunFile);
         if (!File.Exists(path))
-            return;
+            return 0;
         if (!settings.Resume)
             throw new CliException($"Option '--out': '{settings.OutDir}' already holds a reproduce run ({RunFile}). Pass --resume to continue it, or choose another --out folder.");
         RunRecord? record;
@@ -275,8 +282,9 @@ internal static class ReproduceRunner
             record = null;
         }
         var expected = new RunRecord(settings.Table, settings.Budget.Name, ProbeParts.Name(settings.Part));
-        if (record is not null && record != expected)
+        if (record is not null && !record.SameRun(expected))
             throw new CliException($"Option '--resume': '{settings.OutDir}' holds a run of table '{record.Table}', budget '{record.Budget}', part '{record.Part}'; this command asks for table '{expected.Table}', budget '{expected.Budget}', part '{expected.Part}'. Use the same options or another --out folder.");
+        return record?.WallSeconds ?? 0;
     }
 
     private static void PrintTable(CliConsole console, ReproduceSummary summary)

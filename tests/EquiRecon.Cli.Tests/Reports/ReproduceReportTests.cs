@@ -61,7 +61,7 @@ public sealed class ReproduceReportTests
         md.Should().Contain("| sie-rot | 0.100 | 0.989 | 0.200 | 0.887 | 0.300 | 0.836 | 0.400 | 0.911 | 0.250 | 0.220 |");
         md.Should().Contain("| equirecon | 0.200 | 0.826 | 0.300 | 0.906 | 0.400 | 0.972 | 0.500 | 0.890 |");
         md.Should().Contain("| random | 0.050 | — |");
-        md.Should().Contain("2 cores, Linux").And.Contain("0:01:35").And.Contain("equirecon reproduce --budget smoke");
+        md.Should().Contain("2 cores, Linux").And.Contain("wall time: 0:01:35").And.Contain("equirecon reproduce --budget smoke");
         md.Should().Contain("part probed: **all**").And.Contain("SIE's definition");
         md.Should().Contain("(r2.png)").And.Contain("(reconstruction.png)").And.Contain("Table note for the test.");
     }
