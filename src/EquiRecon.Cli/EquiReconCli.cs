@@ -12,6 +12,9 @@ public static class EquiReconCli
         var root = new RootCommand(
             "equirecon: pretrain, evaluate and reproduce equivariant self-supervised image encoders (arXiv 2412.03314) with TorchSharp.");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(PretrainCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(ReproduceCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using EquiRecon.Cli.Running;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Training;
+
+namespace EquiRecon.Cli.Commands;
+
+/// <summary>
+/// <c>equirecon pretrain</c>: trains one method on an image folder (or a CIFAR-10 binary folder) and writes
+/// <c>&lt;out&gt;/checkpoint.ckpt</c>, <c>&lt;out&gt;/metrics.jsonl</c> and <c>&lt;out&gt;/model.equirecon</c>.
+/// </summary>
+internal static class PretrainCommand
+{
+    private const int DefaultSteps = 1000;
+
+    /// <summary>The options, so that tests can parse a command line into <see cref="PretrainSettings"/>.</summary>
+    internal sealed class Options
+    {
+        public Option<string> Method { get; } = CliOptions.OneOf("--method", "Pretraining method: " + string.Join(", ", MethodRegistry.Names) + ".", MethodRegistry.Names, required: true);
+        public Option<DirectoryInfo> Data { get; } = CliOptions.ExistingDirectory("--data", "Image folder (<class>/<image>), a folder with train/ class folders, or a CIFAR-10 binary folder (data_batch_1.bin).");
+        public Option<DirectoryInfo> Out { get; } = new("--out") { Description = "Output folder: checkpoint.ckpt, metrics.jsonl, model.equirecon.", Required = true };
+        public Option<int?> Steps { get; } = CliOptions.OptionalInt("--steps", $"Optimizer steps (default {DefaultSteps}); not with --epochs.");
+        public Option<int?> Epochs { get; } = CliOptions.OptionalInt("--epochs", "Passes over the data instead of --steps.");
+        public Option<string> Encoder { get; } = CliOptions.OneOf("--encoder", "Encoder preset: " + string.Join(", ", EncoderNames.Names) + ".", EncoderNames.Names, "small-cifar-resnet");
+        public Option<int> ImageSize { get; } = CliOptions.Int("--image-size", "Images are resized and centre-cropped to this side (pixels).", 32, minimum: 8);
+        public Option<int> BatchSize { get; } = CliOptions.Int("--batch-size", "Images per step.", 256, minimum: 2);
+        public Option<double> LearningRate { get; } = CliOptions.PositiveDouble("--lr", "Peak AdamW learning rate (warm-up, then cosine decay).", 1e-3);
+        public Option<string> Device { get; } = CliOptions.Device();
+        public Option<int?> Threads { get; } = CliOptions.Threads();
+        public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, data order and augmentations.", DefaultValueFactory = _ => 0 };
+        public Option<int?> LimitPerClass { get; } = CliOptions.OptionalInt("--limit-per-class", "Read at most this many images per class.");
+        public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
+        public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
+        public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", 10);
+
+        public IEnumerable<Option> All =>
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, ReportEvery];
+
+        /// <summary>The settings a successful parse stands for.</summary>
+        public PretrainSettings Read(ParseResult parse) => new()
+        {
+            Method = MethodRegistry.Get(parse.GetRequiredValue(Method)),
+            EncoderName = parse.GetRequiredValue(Encoder),
+            Encoder = EncoderNames.Get(parse.GetRequiredValue(Encoder)),
+            DataPath = parse.GetRequiredValue(Data).FullName,
+            OutDir = parse.GetRequiredValue(Out).FullName,
+            ImageSize = parse.GetValue(ImageSize),
+            Options = new PretrainingOptions
+            {
+                Steps = parse.GetValue(Steps) ?? DefaultSteps,
+                BatchSize = parse.GetValue(BatchSize),
+                LearningRate = parse.GetValue(LearningRate),
+                Device = parse.GetRequiredValue(Device),
+                Threads = parse.GetValue(Threads),
+                Seed = parse.GetValue(Seed),
+                CheckpointEvery = parse.GetValue(CheckpointEvery),
+                ReportEvery = parse.GetValue(ReportEvery),
+            },
+            Epochs = parse.GetValue(Epochs),
+            LimitPerClass = parse.GetValue(LimitPerClass),
+            Resume = parse.GetValue(Resume),
+            CommandLine = CliOptions.CommandLine(parse),
+        };
+    }
+
+    public static Command Create() => Create(new Options());
+
+    /// <summary>The command over the given option objects (tests parse with them).</summary>
+    internal static Command Create(Options options)
+    {
+        var command = new Command("pretrain", "Pretrain an encoder with one method; writes checkpoint.ckpt, metrics.jsonl and model.equirecon into --out. Ctrl+C stops after the current step and keeps the checkpoint; --resume continues.");
+        foreach (var option in options.All)
+            command.Options.Add(option);
+        command.Validators.Add(result => CliOptions.Exclusive(result, options.Steps, options.Epochs));
+        command.SetAction(parse => CommandRunner.Run(parse, (console, token) =>
+        {
+            var outcome = PretrainRunner.Run(options.Read(parse), console, token);
+            return outcome.Completed ? ExitCodes.Ok : ExitCodes.Cancelled;
+        }));
+        return command;
+    }
+}

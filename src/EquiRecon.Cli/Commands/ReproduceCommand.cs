@@ -1,0 +1,87 @@
+using System.CommandLine;
+using EquiRecon.Cli.Running;
+
+namespace EquiRecon.Cli.Commands;
+
+/// <summary>
+/// <c>equirecon reproduce</c>: trains and evaluates every row of a table (the SIE variants, VICReg, EquiRecon,
+/// supervised, and an untrained encoder) on one named budget, and writes results.csv, report.md and PNG plots.
+/// </summary>
+internal static class ReproduceCommand
+{
+    internal sealed class Options
+    {
+        public Option<string> Table { get; } = CliOptions.OneOf("--table",
+            "cifar10: the seed's CIFAR-10 table; unknown-transforms: the poster's experiment (SIE and supervised see only the 20 % of images with known transformations).",
+            ReproduceTables.Names, ReproduceTables.Cifar10);
+        public Option<string> Budget { get; } = CliOptions.OneOf("--budget",
+            "smoke (< 5 min on 2 cores, pipeline check), small (about 1 h on 2 cores), full (paper scale, for a GPU).",
+            Budgets.Names, required: true);
+        public Option<DirectoryInfo> Data { get; } = CliOptions.ExistingDirectory("--data", "Folder with train/ and test/ class folders (the CIFAR-10 layout), or a CIFAR-10 binary folder.");
+        public Option<DirectoryInfo> Out { get; } = new("--out") { Description = "Output folder: results.csv, report.md, r2.png, reconstruction.png and one <method>-seed<k>/ folder per row.", Required = true };
+        public Option<int> Seeds { get; } = CliOptions.Int("--seeds", "Number of seeds (0 … N−1) per row.", 1);
+        public Option<bool> Resume { get; } = new("--resume") { Description = "Skip finished rows and resume an interrupted one." };
+        public Option<string> Part { get; } = CliOptions.OneOf("--part",
+            "Representation part the probes read: all (default, the whole pooled representation), invariant or equivariant.",
+            ["all", "invariant", "equivariant"], "all");
+        public Option<string> Methods { get; } = CreateMethods();
+        public Option<string?> Device { get; } = CreateDevice();
+        public Option<int?> Threads { get; } = CliOptions.Threads();
+
+        public IEnumerable<Option> All => [Table, Budget, Data, Out, Seeds, Resume, Part, Methods, Device, Threads];
+
+        public ReproduceSettings Read(ParseResult parse) => new()
+        {
+            Table = parse.GetRequiredValue(Table),
+            Budget = Budgets.Get(parse.GetRequiredValue(Budget)),
+            DataPath = parse.GetRequiredValue(Data).FullName,
+            OutDir = parse.GetRequiredValue(Out).FullName,
+            Seeds = parse.GetValue(Seeds),
+            Resume = parse.GetValue(Resume),
+            Part = ProbeParts.Parse(parse.GetRequiredValue(Part))[0],
+            Rows = CliOptions.SplitList(parse.GetRequiredValue(Methods)),
+            Device = parse.GetValue(Device),
+            Threads = parse.GetValue(Threads),
+            CommandLine = CliOptions.CommandLine(parse),
+        };
+
+        private static Option<string> CreateMethods()
+        {
+            var option = new Option<string>("--methods")
+            {
+                Description = "Comma-separated subset of the rows: " + string.Join(", ", ReproduceTables.Rows) + " (default: all).",
+                DefaultValueFactory = _ => string.Join(',', ReproduceTables.Rows),
+            };
+            option.Validators.Add(result =>
+            {
+                var names = CliOptions.SplitList(result.GetValueOrDefault<string>() ?? "");
+                if (names.Length == 0)
+                    result.AddError("Option '--methods' is empty.");
+                foreach (var name in names.Where(n => !ReproduceTables.Rows.Contains(n, StringComparer.Ordinal)))
+                    result.AddError($"Option '--methods': unknown row '{name}'. Choose from: {string.Join(", ", ReproduceTables.Rows)}.");
+            });
+            return option;
+        }
+
+        private static Option<string?> CreateDevice()
+        {
+            var option = new Option<string?>("--device") { Description = "Override the budget's device: cpu, cuda or cuda:N." };
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<string?>() is { } value && !CliOptions.IsDevice(value))
+                    result.AddError($"Option '--device': '{value}' is not a device. Use cpu, cuda or cuda:N.");
+            });
+            return option;
+        }
+    }
+
+    public static Command Create()
+    {
+        var options = new Options();
+        var command = new Command("reproduce", "Train and evaluate every row of a table (SIE variants, VICReg, EquiRecon, supervised, untrained) on one budget; writes results.csv, report.md, r2.png and reconstruction.png.");
+        foreach (var option in options.All)
+            command.Options.Add(option);
+        command.SetAction(parse => CommandRunner.Run(parse, (console, token) => ReproduceRunner.Run(options.Read(parse), console, token)));
+        return command;
+    }
+}
