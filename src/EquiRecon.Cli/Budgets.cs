@@ -182,24 +182,24 @@ internal static class Budgets
     /// <summary>
     /// <c>small</c>: about an hour on 2 CPU cores with <c>small-cifar-resnet</c>. On the shared, busy 2-core
     /// machine a step of batch 128 took 4–10 s (benchmark: <c>--steps 2 --batch 128</c>; <c>equirecon</c> with
-    /// paper-size heads 5.5 s in <c>pretrain</c>), so 8 rows of 60 steps take about 40 minutes; evaluating one
-    /// row with these probe settings took 68 s, so the 9 rows add about 10 minutes.
+    /// paper-size heads 5.5 s in <c>pretrain</c>), so 8 rows of 100 steps take about 35–45 minutes once the machine is idle; the
+    /// probes (3,000 train / 1,000 test pairs: fewer overfit the MLP) add 1–2 minutes per row.
     /// </summary>
     public static Budget Small { get; } = new()
     {
         Name = "small",
-        Purpose = "a first look at the methods: about 60 min on 2 CPU cores (8 trained rows × 60 steps + probes)",
+        Purpose = "a first look at the methods: about 60 min on 2 CPU cores (8 trained rows × 100 steps + probes)",
         EncoderName = "small-cifar-resnet",
         Encoder = ResNetEncoderConfig.SmallCifarResNet,
         TrainImages = 10_000,
-        Steps = 60,
+        Steps = 100,
         BatchSize = 128,
         LearningRate = 2e-3,
         Heads = new HeadSizes(ExpanderWidth: 512, ProjectorWidth: 256, Decoder: new ReconstructionDecoderOptions(Width: 128, Heads: 4, Depth: 1)),
-        ProbeTrainImages = 1000,
-        ProbeTestImages = 500,
+        ProbeTrainImages = 3000,
+        ProbeTestImages = 1000,
         ProbeHidden = 256,
-        ProbeEpochs = 30,
+        ProbeEpochs = 20,
         LinearEpochs = 50,
         ReportEvery = 5,
     };

@@ -40,7 +40,8 @@ internal static class PretrainCommand
         /// <summary>The settings a successful parse stands for.</summary>
         public PretrainSettings Read(ParseResult parse) => new()
         {
-            Method = MethodRegistry.Get(parse.GetRequiredValue(Method)),
+            // Heads in proportion to the encoder (paper ratios), so a small encoder does not carry paper-size heads.
+            Method = MethodRegistry.Get(parse.GetRequiredValue(Method)).WithHeadSizes(HeadSizes.ScaledTo(EncoderNames.Get(parse.GetRequiredValue(Encoder)).Channels)),
             EncoderName = parse.GetRequiredValue(Encoder),
             Encoder = EncoderNames.Get(parse.GetRequiredValue(Encoder)),
             DataPath = parse.GetRequiredValue(Data).FullName,

@@ -23,6 +23,7 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
     private readonly MlpHead inv_projector;
     private readonly MlpHead eqv_projector;
     private readonly HyperNetworkPredictor predictor;
+    private readonly global::TorchSharp.Modules.BatchNorm1d parameter_norm;
     private readonly SieObjectiveConfig _config;
     private readonly SieLossOptions _loss;
 
@@ -39,6 +40,9 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
         eqv_projector = Projectors.SieProjector(context.Split.EquivariantChannels, config.ProjectorWidth);
         var parameterCount = config.Conditioning.Sum(AugmentedBatch.RelativeParameterCount);
         predictor = new HyperNetworkPredictor(config.ProjectorWidth, parameterCount);
+        // The relative parameters come in their own units (degrees, pixels, colour offsets, 0/1): standardize
+        // them (no affine part) so that the hypernetwork sees every transformation on the same scale.
+        parameter_norm = nn.BatchNorm1d(parameterCount, affine: false);
         RegisterComponents();
     }
 
@@ -53,7 +57,7 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
         var eqvA = eqv_projector.call(split.Equivariant(batch.EncodedA.Pooled));
         var eqvB = eqv_projector.call(split.Equivariant(batch.EncodedB.Pooled));
         var relative = cat(_config.Conditioning.Select(k => AugmentedBatch.RelativeParameters(batch.AugmentedA, batch.AugmentedB, k)).ToArray(), 1);
-        var predictedB = predictor.call(eqvA, relative);
+        var predictedB = predictor.call(eqvA, parameter_norm.call(relative));
         var terms = SieLoss.Compute(invA, invB, eqvA, eqvB, predictedB, _loss);
         var result = new LossTerms(terms.Total * _config.Weight, new Dictionary<string, Tensor>
         {
