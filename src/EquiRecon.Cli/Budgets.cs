@@ -182,17 +182,17 @@ internal static class Budgets
     /// <summary>
     /// <c>small</c>: about an hour on 2 CPU cores with <c>small-cifar-resnet</c>. On the shared, busy 2-core
     /// machine a step of batch 128 took 4–10 s (benchmark: <c>--steps 2 --batch 128</c>; <c>equirecon</c> with
-    /// paper-size heads 5.5 s in <c>pretrain</c>), so 8 rows of 250 steps (110 img/s measured on the idle machine for sie-rot) take about 40–50 minutes; the
+    /// paper-size heads 5.5 s in <c>pretrain</c>), so 8 rows of 200 steps (about 110 img/s for sie-rot on the idle machine) take about 30–45 minutes; the
     /// probes (3,000 train / 1,000 test pairs: fewer overfit the MLP) add 1–2 minutes per row.
     /// </summary>
     public static Budget Small { get; } = new()
     {
         Name = "small",
-        Purpose = "a first look at the methods: about 60 min on 2 CPU cores (8 trained rows × 250 steps + probes)",
+        Purpose = "a first look at the methods: about 40–60 min on 2 CPU cores (8 trained rows × 200 steps + probes)",
         EncoderName = "small-cifar-resnet",
         Encoder = ResNetEncoderConfig.SmallCifarResNet,
         TrainImages = 10_000,
-        Steps = 250,
+        Steps = 200,
         BatchSize = 128,
         LearningRate = 2e-3,
         Heads = new HeadSizes(ExpanderWidth: 512, ProjectorWidth: 256, Decoder: new ReconstructionDecoderOptions(Width: 128, Heads: 4, Depth: 1)),

@@ -49,6 +49,13 @@ public static class ImageFolder
         TorchNative.EnsureLoaded();
 
         var (classNames, files) = ListFiles(root, limitPerClass);
+        return Decode(files, classNames, imageSize, maxDegreeOfParallelism, root);
+    }
+
+    /// <summary>Decodes <paramref name="files"/> in parallel into one dataset (shared by the folder readers).</summary>
+    internal static ImageDataset Decode(IReadOnlyList<(string Path, int Label)> files, IReadOnlyList<string> classNames,
+        int? imageSize, int? maxDegreeOfParallelism, string root)
+    {
         var imager = DefaultImager is NotImplementedImager ? Skia.Value : DefaultImager;
 
         // The first image fixes the size when no size is requested.
