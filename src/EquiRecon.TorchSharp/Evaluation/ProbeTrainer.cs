@@ -12,7 +12,7 @@ namespace EquiRecon.TorchSharp.Evaluation;
 /// </summary>
 public static class ProbeTrainer
 {
-    /// <summary>Trains on the training split and evaluates on the test split.</summary>
+    /// <summary>Trains on the training split (<see cref="RegressionProbeTrainer.Fit(Tensor, Tensor, ProbeOptions?)"/>) and evaluates on the test split.</summary>
     /// <param name="trainX">Training features, shape <c>(N, d)</c>, floating point.</param>
     /// <param name="trainY">Training targets, shape <c>(N, k)</c>.</param>
     /// <param name="testX">Test features, shape <c>(M, d)</c>, on the same device.</param>
@@ -29,26 +29,12 @@ public static class ProbeTrainer
         ProbeChecks.Targets(testX, testY, nameof(testX), nameof(testY));
         ProbeChecks.SameWidth(trainX, testX, nameof(trainX), nameof(testX));
         ProbeChecks.SameWidth(trainY, testY, nameof(trainY), nameof(testY));
-        if (options.BatchNorm && trainX.shape[0] < 2)
-            throw new ArgumentException($"BatchNorm needs at least 2 training samples, got shape {RSquared.Shape(trainX)}.", nameof(trainX));
-
+        // The same training as a kept probe: one implementation of standardisation, MLP and loop.
+        // The module is created outside the dispose scope below, which would otherwise own its parameters.
+        using var model = RegressionProbeTrainer.Fit(trainX, trainY, options, out var lastLoss);
         using var scope = NewDisposeScope();
         var device = trainX.device;
-        var x = trainX.detach().to(ScalarType.Float32);
-        var y = trainY.detach().to(ScalarType.Float32, device);
-        using var xNorm = new Standardizer(x, options.StandardizeInputs);
-        using var yNorm = new Standardizer(y, options.StandardizeTargets);
-        var xs = xNorm.Forward(x);
-        var ys = yNorm.Forward(y);
-
-        using var generator = new Generator(unchecked((ulong)options.Seed));
-        using var mlp = BuildMlp(x.shape[1], options.Hidden, y.shape[1], options.BatchNorm, generator);
-        mlp.to(device);
-        using var optimizer = optim.Adam(mlp.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        var lastLoss = TrainLoop.Run(mlp, optimizer, xs, ys, options.Epochs, options.BatchSize, dropSingleton: options.BatchNorm, generator,
-            (output, target) => nn.functional.mse_loss(output, target));
-
-        var predictions = yNorm.Inverse(TrainLoop.Predict(mlp, xNorm.Forward(testX.detach().to(ScalarType.Float32, device)), options.BatchSize));
+        var predictions = TrainLoop.Predict(model, testX.detach().to(ScalarType.Float32, device), options.BatchSize);
         var target = testY.detach().to(ScalarType.Float32, device);
         var perOutput = RSquared.PerOutput(predictions, target);
         return new ProbeResult(

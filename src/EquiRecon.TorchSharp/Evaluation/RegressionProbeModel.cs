@@ -13,7 +13,7 @@ namespace EquiRecon.TorchSharp.Evaluation;
 /// <c>mlp.fc3.bias</c> (with <c>mlp.bn1</c>, <c>mlp.bn2</c> when batch norm is on); the statistics are the buffers
 /// <c>input_mean</c>, <c>input_std</c> <c>(1, d)</c> and <c>target_mean</c>, <c>target_std</c> <c>(1, k)</c>, so the
 /// state dict holds everything and <see cref="ToBytes"/> / <see cref="FromBytes"/> round-trip it exactly.
-/// Fit one with <see cref="RegressionProbeTrainer.Fit"/>.
+/// Fit one with <see cref="RegressionProbeTrainer.Fit(Tensor, Tensor, ProbeOptions?)"/>.
 /// </summary>
 public sealed class RegressionProbeModel : nn.Module<Tensor, Tensor>
 {

@@ -17,7 +17,11 @@ public static class RegressionProbeTrainer
     /// <param name="options">Options; null for the defaults.</param>
     /// <returns>The fitted probe (the caller disposes it); it predicts in the targets' units.</returns>
     /// <exception cref="ArgumentException">The shapes are wrong or do not match (the message names both).</exception>
-    public static RegressionProbeModel Fit(Tensor trainX, Tensor trainY, ProbeOptions? options = null)
+    public static RegressionProbeModel Fit(Tensor trainX, Tensor trainY, ProbeOptions? options = null) =>
+        Fit(trainX, trainY, options, out _);
+
+    /// <summary>As <see cref="Fit(Tensor, Tensor, ProbeOptions?)"/>; also returns the mean training MSE of the last epoch.</summary>
+    internal static RegressionProbeModel Fit(Tensor trainX, Tensor trainY, ProbeOptions? options, out double finalTrainLoss)
     {
         options ??= new ProbeOptions();
         options.Validate();
@@ -36,11 +40,11 @@ public static class RegressionProbeTrainer
             using var scope = NewDisposeScope();
             var x = trainX.detach().to(ScalarType.Float32);
             var y = trainY.detach().to(ScalarType.Float32, device);
-            var (xMean, xStd) = Statistics(x, options.StandardizeInputs);
-            var (yMean, yStd) = Statistics(y, options.StandardizeTargets);
-            model.SetStatistics(xMean, xStd, yMean, yStd);
+            using var xNorm = new Standardizer(x, options.StandardizeInputs);
+            using var yNorm = new Standardizer(y, options.StandardizeTargets);
+            model.SetStatistics(xNorm.Mean, xNorm.Std, yNorm.Mean, yNorm.Std);
             using var optimizer = optim.Adam(model.Mlp.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-            TrainLoop.Run(model.Mlp, optimizer, (x - xMean) / xStd, (y - yMean) / yStd, options.Epochs, options.BatchSize,
+            finalTrainLoss = TrainLoop.Run(model.Mlp, optimizer, xNorm.Forward(x), yNorm.Forward(y), options.Epochs, options.BatchSize,
                 dropSingleton: options.BatchNorm, generator, (output, target) => nn.functional.mse_loss(output, target));
         }
         catch
@@ -50,18 +54,5 @@ public static class RegressionProbeTrainer
         }
         model.eval();
         return model;
-    }
-
-    /// <summary>
-    /// Per-column mean and standard deviation <c>(1, d)</c> of <paramref name="values"/> (the statistics the probes
-    /// standardise with: biased std, constant columns only centred); zeros and ones when disabled.
-    /// </summary>
-    private static (Tensor Mean, Tensor Std) Statistics(Tensor values, bool enabled)
-    {
-        if (!enabled)
-            return (zeros([1, values.shape[1]], dtype: values.dtype, device: values.device), ones([1, values.shape[1]], dtype: values.dtype, device: values.device));
-        var mean = values.mean([0L], keepdim: true);
-        var std = values.shape[0] > 1 ? values.std(0, unbiased: false, keepdim: true) : ones_like(mean);
-        return (mean, where(std > 1e-8, std, ones_like(std)));
     }
 }

@@ -27,6 +27,12 @@ internal sealed class Standardizer : IDisposable
         std = std.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Per-column mean <c>(1, d)</c> (zeros when disabled).</summary>
+    public Tensor Mean => mean;
+
+    /// <summary>Per-column standard deviation <c>(1, d)</c> (ones when disabled or for constant columns).</summary>
+    public Tensor Std => std;
+
     /// <summary><c>(x − mean) / std</c>.</summary>
     public Tensor Forward(Tensor x) => (x - mean) / std;
 
