@@ -14,7 +14,8 @@ public sealed partial class EquiReconCatalog
     /// parameters of that column's image relative to <paramref name="imageColumnName"/>'s instead
     /// (<see cref="ProbeMode.BetweenColumns"/>).
     /// </summary>
-    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer).</param>
+    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
+    /// default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="kind">The transformation. Default <see cref="TransformKind.Rotation"/>.</param>
     /// <param name="outputColumnName">The float vector column to add; null (default) for <c>"&lt;Kind&gt;Parameters"</c>.</param>
     /// <param name="imageColumnName">The image column, of the encoder's input size; its images are taken as canonical when fitting. Default <c>"Image"</c>.</param>
@@ -31,7 +32,7 @@ public sealed partial class EquiReconCatalog
     /// </code>
     /// </example>
     public TransformationProbeEstimator TransformationProbe(
-        string modelPath,
+        string? modelPath = null,
         TransformKind kind = TransformKind.Rotation,
         string? outputColumnName = null,
         string imageColumnName = TransformationProbeOptions.DefaultImageColumnName,
@@ -65,7 +66,8 @@ public sealed partial class EquiReconCatalog
     /// transformer adds a float vector of <c>H · W</c> class indices (row-major). Masks map to 2 classes at grey level
     /// 128 (below → 0, at or above → 1); see <see cref="EquiReconSegmentationOptions"/> for other mappings and the defaults.
     /// </summary>
-    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer).</param>
+    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
+    /// default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="maskColumnName">The mask column (an image of the same size, read only when fitting). Default <c>"Mask"</c>.</param>
     /// <param name="outputColumnName">The class-map column to add. Default <c>"SegmentationMap"</c>.</param>
     /// <param name="imageColumnName">The image column, of known size (e.g. 64 × 64 tiles). Default <c>"Image"</c>.</param>
@@ -79,7 +81,7 @@ public sealed partial class EquiReconCatalog
     /// </code>
     /// </example>
     public EquiReconSegmentationEstimator Segmentation(
-        string modelPath,
+        string? modelPath = null,
         string maskColumnName = EquiReconSegmentationOptions.DefaultMaskColumnName,
         string outputColumnName = EquiReconSegmentationOptions.DefaultOutputColumnName,
         string imageColumnName = EquiReconSegmentationOptions.DefaultImageColumnName)

@@ -62,7 +62,8 @@ public sealed partial class EquiReconCatalog
     /// Runs a pretrained EquiRecon encoder (an EquiRecon model file) over an image column and adds the invariant and
     /// equivariant parts of its pooled representation as float vector columns <c>(C_inv)</c> and <c>(C_eqv)</c>.
     /// </summary>
-    /// <param name="modelFile">Path of the EquiRecon model file; its bytes are embedded in the ML.NET model zip on save.</param>
+    /// <param name="modelFile">Path of the EquiRecon model file; its bytes are embedded in the ML.NET model zip on save.
+    /// Default <see langword="null"/>: the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="inputColumnName">Name of the image column of the model's input size <c>S × S</c> (e.g. the output of
     /// <c>ResizeImages(S, S)</c>), or of a float vector of <c>3 · S · S</c> values (channels-first RGB in [0, 255], the output of
     /// <c>ExtractPixels</c> with its defaults). Default <c>"Image"</c>.</param>
@@ -80,7 +81,7 @@ public sealed partial class EquiReconCatalog
     /// </code>
     /// </example>
     public EquiReconFeaturizerEstimator FeaturizeImage(
-        string modelFile,
+        string? modelFile = null,
         string inputColumnName = EquiReconColumnNames.Image,
         string invariantColumnName = EquiReconColumnNames.Invariant,
         string equivariantColumnName = EquiReconColumnNames.Equivariant)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Runtime;
 using TorchSharp;
 
@@ -9,7 +10,7 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print library versions, the TorchSharp native library in use, thread count and CUDA availability.");
+        var command = new Command("info", "Print library versions, the TorchSharp native library in use, thread count, CUDA availability and the default encoder.");
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -20,6 +21,10 @@ internal static class InfoCommand
             output.WriteLine($"native library   {native ?? "(loaded by TorchSharp)"}");
             output.WriteLine($"threads          {torch.get_num_threads()}");
             output.WriteLine($"CUDA available   {torch.cuda.is_available()}");
+            // Reading the manifest checks the embedded file's SHA-256.
+            var defaultEncoder = DefaultEncoder.ReadManifest();
+            output.WriteLine($"default encoder  {DefaultEncoder.Name}: {defaultEncoder.Provenance.GetValueOrDefault("encoder", "?")}, {defaultEncoder.InputSize} px, " +
+                $"{defaultEncoder.Encoder.InvariantChannels} invariant + {defaultEncoder.Encoder.EquivariantChannels} equivariant channels, SHA-256 {DefaultEncoder.Sha256[..12]}… (verified)");
             return 0;
         });
         return command;

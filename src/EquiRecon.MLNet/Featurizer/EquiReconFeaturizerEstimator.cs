@@ -44,7 +44,7 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     private readonly IHost _host;
     private readonly byte[] _modelBytes;
 
-    /// <summary>Reads the model file of <paramref name="options"/> (bytes and manifest, not the weights' tensors).</summary>
+    /// <summary>Reads the model file of <paramref name="options"/>, or the default encoder's when it names none (bytes and manifest, not the weights' tensors).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="ModelFileException">The model file is missing or not a valid EquiRecon model file.</exception>
     internal EquiReconFeaturizerEstimator(IHostEnvironment env, EquiReconFeaturizerOptions options)
@@ -55,8 +55,7 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
         _env = env;
         _host = env.Register(RegistrationName);
         Options = options;
-        Manifest = ModelFile.ReadManifest(options.ModelFile);
-        _modelBytes = File.ReadAllBytes(options.ModelFile);
+        (_modelBytes, Manifest) = EncoderModelBytes.Read(options.ModelFile);
     }
 
     /// <summary>The settings the estimator was created with.</summary>

@@ -22,11 +22,12 @@ namespace EquiRecon.MLNet.Featurizer;
 public sealed record EquiReconFeaturizerOptions
 {
     /// <summary>
-    /// Path of the EquiRecon model file (written by <c>ModelFile.Save</c>, <c>Pretrainer.SaveModel</c> or the CLI). Required.
+    /// Path of the EquiRecon model file (written by <c>ModelFile.Save</c>, <c>Pretrainer.SaveModel</c> or the CLI).
     /// Its bytes are read when the estimator is created and embedded in the ML.NET model zip when the transformer is
-    /// saved, so the zip is self-contained.
+    /// saved, so the zip is self-contained. Default <see langword="null"/>: the default encoder shipped in the package
+    /// (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
-    public required string ModelFile { get; init; }
+    public string? ModelFile { get; init; }
 
     /// <summary>
     /// Name of the input column: an image <c>ImageDataViewType(S, S)</c>, or a float vector of <c>3 · S · S</c>
@@ -73,8 +74,8 @@ public sealed record EquiReconFeaturizerOptions
     /// or the batch size is not positive.</exception>
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelFile))
-            throw new ArgumentException("The model file path must not be empty.", nameof(ModelFile));
+        if (ModelFile is not null && string.IsNullOrWhiteSpace(ModelFile))
+            throw new ArgumentException("The model file path must not be empty (null selects the default encoder).", nameof(ModelFile));
         ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, BatchSize);
     }
 

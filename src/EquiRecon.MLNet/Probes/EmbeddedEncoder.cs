@@ -26,10 +26,12 @@ internal sealed class EmbeddedEncoder : IDisposable
     /// <summary>The encoder loaded from <see cref="ModelFileBytes"/> (eval mode, CPU).</summary>
     public PretrainedEncoder Encoder { get; }
 
-    /// <summary>Reads a model file and loads its encoder.</summary>
+    /// <summary>Reads a model file, or the default encoder when <paramref name="path"/> is <see langword="null"/>, and loads its encoder.</summary>
     /// <exception cref="ModelFileException">The file is missing, corrupt or not a model file.</exception>
-    public static EmbeddedEncoder FromFile(string path)
+    public static EmbeddedEncoder FromFileOrDefault(string? path)
     {
+        if (path is null)
+            return new EmbeddedEncoder(DefaultEncoder.ReadBytes(), DefaultEncoder.Load());
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
             throw new ModelFileException($"Model file not found: {path}.");

@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Featurizer;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.Evaluation;
 using EquiRecon.TorchSharp.IO;
@@ -57,7 +58,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        var manifest = ModelFile.ReadManifest(options.ModelPath);
+        var manifest = options.ModelPath is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(options.ModelPath);
         ImageSize = manifest.InputSize;
         OutputSize = ProbeSamples.ParameterCount(options.Kind, ImageSize);
     }
@@ -85,11 +86,11 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         if (_options.Mode == ProbeMode.BetweenColumns)
             ImageColumnChecks.Check(_host, nameof(input), input.Schema, "transformed image", _options.TransformedImageColumnName!, ImageSize, ImageSize);
 
-        var encoder = EmbeddedEncoder.FromFile(_options.ModelPath);
+        var encoder = EmbeddedEncoder.FromFileOrDefault(_options.ModelPath);
         try
         {
             if (encoder.Encoder.InputSize != ImageSize)
-                throw new InvalidOperationException($"The model file {_options.ModelPath} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
+                throw new InvalidOperationException($"The {EncoderModelBytes.Describe(_options.ModelPath)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
             RegressionProbeModel head;
             using (var scope = NewDisposeScope())
             {

@@ -13,10 +13,11 @@ public sealed record TransformationProbeOptions
     public const string DefaultImageColumnName = "Image";
 
     /// <summary>
-    /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Required. Its bytes are copied into
-    /// the fitted transformer, so the saved ML.NET model does not need the file.
+    /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Its bytes are copied into the fitted
+    /// transformer, so the saved ML.NET model does not need the file. Default <see langword="null"/>: the default encoder
+    /// shipped in the package (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
-    public string ModelPath { get; init; } = "";
+    public string? ModelPath { get; init; }
 
     /// <summary>
     /// The image column, of the encoder's input size (<c>Image&lt;S, S&gt;</c>, e.g. the output of <c>ResizeImages</c>).
@@ -79,8 +80,8 @@ public sealed record TransformationProbeOptions
     /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelPath))
-            throw new ArgumentException("The model path is required (an EquiRecon model file).", nameof(ModelPath));
+        if (ModelPath is not null && string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("The model path must not be empty (null selects the default encoder).", nameof(ModelPath));
         if (string.IsNullOrWhiteSpace(ImageColumnName))
             throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
         if (OutputColumnName is not null && string.IsNullOrWhiteSpace(OutputColumnName))

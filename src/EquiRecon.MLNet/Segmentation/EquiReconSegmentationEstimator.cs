@@ -58,7 +58,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        _ = ModelFile.ReadManifest(options.ModelPath);
+        _ = options.ModelPath is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(options.ModelPath);
     }
 
     /// <summary>The settings the estimator was created with.</summary>
@@ -78,7 +78,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         int height = imageType.Height, width = imageType.Width;
         var mask = ImageColumnChecks.Check(_host, nameof(input), input.Schema, "mask", _options.MaskColumnName, height, width);
 
-        var encoder = EmbeddedEncoder.FromFile(_options.ModelPath);
+        var encoder = EmbeddedEncoder.FromFileOrDefault(_options.ModelPath);
         try
         {
             SegmentationHead head;

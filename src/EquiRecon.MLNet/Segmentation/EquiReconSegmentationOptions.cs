@@ -16,10 +16,11 @@ public sealed record EquiReconSegmentationOptions
     public const string DefaultOutputColumnName = "SegmentationMap";
 
     /// <summary>
-    /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Required. Its bytes are copied into
-    /// the fitted transformer, so the saved ML.NET model does not need the file.
+    /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Its bytes are copied into the fitted
+    /// transformer, so the saved ML.NET model does not need the file. Default <see langword="null"/>: the default encoder
+    /// shipped in the package (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
-    public string ModelPath { get; init; } = "";
+    public string? ModelPath { get; init; }
 
     /// <summary>
     /// The image column: an image of known size <c>H × W</c> (e.g. 64 × 64 tiles; any size, the encoder is fully
@@ -83,8 +84,8 @@ public sealed record EquiReconSegmentationOptions
     /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelPath))
-            throw new ArgumentException("The model path is required (an EquiRecon model file).", nameof(ModelPath));
+        if (ModelPath is not null && string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("The model path must not be empty (null selects the default encoder).", nameof(ModelPath));
         if (string.IsNullOrWhiteSpace(ImageColumnName))
             throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
         if (string.IsNullOrWhiteSpace(MaskColumnName))

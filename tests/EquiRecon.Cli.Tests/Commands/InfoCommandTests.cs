@@ -10,7 +10,8 @@ public sealed class InfoCommandTests
         using var output = new StringWriter();
         var code = EquiReconCli.CreateRootCommand().Parse(["info"]).Invoke(new InvocationConfiguration { Output = output });
         code.Should().Be(0);
-        output.ToString().Should().Contain("TorchSharp").And.Contain("libtorch").And.Contain("CUDA available");
+        output.ToString().Should().Contain("TorchSharp").And.Contain("libtorch").And.Contain("CUDA available")
+            .And.Contain("default encoder  equirecon-small-cifar10: small-cifar-resnet, 32 px").And.Contain("(verified)");
     }
 
     [Fact]

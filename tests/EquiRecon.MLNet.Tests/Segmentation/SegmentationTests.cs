@@ -77,7 +77,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         var original = ProbeTestSupport.ReadColumn(model.Transform(pathData), "SegmentationMap");
         string zip = temp.File("model.zip");
         mlContext.Model.Save(model, pathData.Schema, zip);
-        File.Delete(options.ModelPath);
+        File.Delete(options.ModelPath!);
 
         var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
         var inProcess = ProbeTestSupport.ReadColumn(reloaded.Transform(pathData), "SegmentationMap");

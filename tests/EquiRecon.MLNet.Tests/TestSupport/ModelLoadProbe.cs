@@ -72,7 +72,7 @@ internal static class ModelLoadProbe
     }
 
     /// <summary>The dotnet host running this test (DOTNET_HOST_PATH under the CLI), else <c>dotnet</c> on the PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
             return host;

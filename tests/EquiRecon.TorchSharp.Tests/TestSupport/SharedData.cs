@@ -18,3 +18,14 @@ internal static class SharedData
         return null;
     }
 }
+
+/// <summary>A fact that is skipped (with the reason shown) when <c>shared/data/cifar10</c> is absent.</summary>
+public sealed class Cifar10FactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data is absent.</summary>
+    public Cifar10FactAttribute()
+    {
+        if (SharedData.Cifar10Directory is null)
+            Skip = "shared/data/cifar10 was not found above " + AppContext.BaseDirectory;
+    }
+}
