@@ -84,6 +84,8 @@ foreach (var row in testRows.OrderBy(_ => rng.Next()).Take(6))
     string image = $"{Path.GetFileName(Path.GetDirectoryName(row.ImagePath))}/{Path.GetFileName(row.ImagePath)}";
     Console.WriteLine($"  {image,-20} true {row.Label,-10} predicted {prediction.PredictedLabel,-10} (p = {prediction.Score.Max():0.00}, {mark})");
 }
+int correct = testRows.Count(row => engine.Predict(row).PredictedLabel == row.Label);
+Console.WriteLine($"The reloaded model, one image at a time through the PredictionEngine: {correct} of {testRows.Count} test images right ({(double)correct / testRows.Count:P1}).");
 
 /// <summary>The reloaded model's output for one image.</summary>
 internal sealed class Prediction

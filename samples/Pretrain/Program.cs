@@ -8,7 +8,7 @@
 // Be aware that a few minutes of pretraining on 2,000 images is far from the default encoder's budget (1,200 steps of
 // 256 images over all 50,000 CIFAR-10 training images, about an hour on 2 CPU cores; docs/default-encoder.md): the
 // freshly pretrained encoder is expected to classify worse. The sample shows the workflow, not a competitive encoder.
-// Optional arguments: steps (default 64) and batch size (default 64), e.g.
+// Optional arguments: steps (default 200) and batch size (default 64), e.g.
 // `dotnet run --project samples/Pretrain -c Release -- 1000 128`. Data: shared/data/cifar10 (see SampleData.cs).
 using System.Diagnostics;
 using System.Globalization;
@@ -21,7 +21,7 @@ using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 64;
+int steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 int batchSize = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
 const int TrainPerClass = 200, TestPerClass = 100;
 
