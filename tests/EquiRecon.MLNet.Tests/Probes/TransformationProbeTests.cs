@@ -224,12 +224,12 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         string modelPath = SaveRandomEncoder(temp.File("e.zip"));
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
 
-        var noModel = () => catalog.TransformationProbe(new TransformationProbeOptions());
+        var emptyModelPath = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = "" });
         var missingFile = () => catalog.TransformationProbe(temp.File("absent.zip"));
         var betweenWithoutSecond = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = modelPath, Mode = ProbeMode.BetweenColumns });
         var zeroEpochs = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = modelPath, Epochs = 0 });
 
-        noModel.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
+        emptyModelPath.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
         missingFile.Should().Throw<ModelFileException>().WithMessage("*absent.zip*");
         betweenWithoutSecond.Should().Throw<ArgumentException>().WithParameterName("TransformedImageColumnName");
         zeroEpochs.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Epochs");

@@ -199,10 +199,10 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         string modelPath = ProbeTestSupport.SaveRandomEncoder(temp.File("e.zip"));
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
 
-        var noModel = () => catalog.Segmentation(new EquiReconSegmentationOptions());
+        var emptyModelPath = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelPath = "" });
         var sameColumns = () => catalog.Segmentation(modelPath, maskColumnName: "Image");
         var scale = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelPath = modelPath, EncoderScale = 9 });
-        noModel.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
+        emptyModelPath.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
         sameColumns.Should().Throw<ArgumentException>().WithParameterName("MaskColumnName");
         scale.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("EncoderScale");
 
