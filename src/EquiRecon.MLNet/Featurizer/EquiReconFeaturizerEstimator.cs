@@ -7,8 +7,8 @@ namespace EquiRecon.MLNet.Featurizer;
 
 /// <summary>
 /// <see cref="IEstimator{TTransformer}"/> for the <see cref="EquiReconFeaturizerTransformer"/>: runs a pretrained
-/// EquiRecon encoder (an EquiRecon model file) over an image column and adds the invariant and equivariant parts of its
-/// pooled representation as float vector columns.
+/// EquiRecon encoder (an EquiRecon model file, or the default encoder shipped in the package when none is given) over an
+/// image column and adds the invariant and equivariant parts of its pooled representation as float vector columns.
 /// </summary>
 /// <remarks>
 /// <format type="text/markdown"><![CDATA[
