@@ -15,8 +15,6 @@ using EquiRecon.MLNet;
 using EquiRecon.MLNet.Probes;
 using EquiRecon.Samples;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using SkiaSharp;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 float threshold = args.Length > 0 ? float.Parse(args[0], CultureInfo.InvariantCulture) : 10f;
@@ -47,15 +45,15 @@ var testRows = SampleData.ListImageFolder(Path.Combine(cifar, "test"))
     .ToList();
 var folder = Path.Combine(AppContext.BaseDirectory, "orientation-test");
 Directory.CreateDirectory(folder);
-var cases = new List<TestImage>();
+var cases = new List<RotatedRow>();
 foreach (var (row, index) in testRows.Select((r, i) => (r, i)))
 {
     float angle = 0;
     if (rng.Next(2) == 1)
         angle = (MinAngle + ((MaxAngle - MinAngle) * rng.NextSingle())) * (rng.Next(2) == 1 ? 1 : -1);
     var path = Path.Combine(folder, $"{index:D4}-{row.Label}.png");
-    Rotate(row.ImagePath, path, angle);
-    cases.Add(new TestImage { ImagePath = path, Label = row.Label, Angle = angle });
+    RotatedImages.Write(row.ImagePath, path, angle);
+    cases.Add(new RotatedRow { ImagePath = path, Label = row.Label, Angle = angle });
 }
 
 var estimates = mlContext.Data.CreateEnumerable<RotationEstimate>(
@@ -88,37 +86,3 @@ Console.WriteLine($"{total} held-out test images, {rotatedCount} rotated by {Min
 Console.WriteLine($"  flags:      precision {precision:P1}, recall {recall:P1}, accuracy {accuracy:P1}  (TP {truePositives}, FP {falsePositives}, FN {falseNegatives}, TN {trueNegatives})");
 Console.WriteLine($"  baselines:  flag nothing: accuracy {(double)(total - rotatedCount) / total:P1}, recall 0 %; flag everything: precision {(double)rotatedCount / total:P1}, recall 100 %, accuracy {(double)rotatedCount / total:P1}");
 Console.WriteLine($"  angles:     mean absolute error {meanError:0.0}° on the rotated images (answering 0° gives {zeroGuessError:0.0}°), direction right for {directionRight:P0} (chance 50 %); mean |estimate| on upright images {uprightMeanAbs:0.0}°");
-
-// Rotates an image counter-clockwise by `degrees` about its centre (black corners, bilinear), as the probe's training
-// does, and writes it as PNG.
-static void Rotate(string source, string destination, float degrees)
-{
-    using var input = SKBitmap.Decode(source) ?? throw new InvalidDataException($"Cannot decode image {source}.");
-    using var output = new SKBitmap(input.Width, input.Height);
-    using (var canvas = new SKCanvas(output))
-    {
-        canvas.Clear(SKColors.Black);
-        canvas.RotateDegrees(-degrees, input.Width / 2f, input.Height / 2f); // Skia turns clockwise on screen for positive angles
-        using var paint = new SKPaint { FilterQuality = SKFilterQuality.Medium, IsAntialias = true };
-        canvas.DrawBitmap(input, 0, 0, paint);
-    }
-    using var data = output.Encode(SKEncodedImageFormat.Png, 100);
-    File.WriteAllBytes(destination, data.ToArray());
-}
-
-/// <summary>A held-out test image as written here, with the angle it was rotated by (0: upright).</summary>
-internal sealed class TestImage
-{
-    public string ImagePath { get; set; } = "";
-    public string Label { get; set; } = "";
-    public float Angle { get; set; }
-}
-
-/// <summary>The probe's output for a test image.</summary>
-internal sealed class RotationEstimate
-{
-    public string ImagePath { get; set; } = "";
-    public float Angle { get; set; }
-    [VectorType(1)]
-    public float[] RotationParameters { get; set; } = [];
-}

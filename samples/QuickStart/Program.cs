@@ -8,8 +8,6 @@ using System.Globalization;
 using EquiRecon.MLNet;
 using EquiRecon.Samples;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using SkiaSharp;
 
 var imagesFolder = Path.Combine(AppContext.BaseDirectory, "images");
 var mlContext = new MLContext(seed: 0);
@@ -48,7 +46,7 @@ foreach (var row in heldOut)
     foreach (var angle in angles)
     {
         var path = Path.Combine(rotatedFolder, $"{row.Label}-{Path.GetFileNameWithoutExtension(row.ImagePath)}-{angle:+0;-0;0}.png");
-        Rotate(row.ImagePath, path, angle);
+        RotatedImages.Write(row.ImagePath, path, angle);
         rotated.Add(new RotatedRow { ImagePath = path, Label = row.Label, Angle = angle });
     }
 }
@@ -61,36 +59,3 @@ foreach (var e in estimates.Take(angles.Length * 2))
 var meanError = estimates.Average(e => Math.Abs(e.RotationParameters[0] - e.Angle));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Rotation estimate: mean absolute error {meanError:0.0}° over {estimates.Count} rotated held-out images (angles {string.Join(", ", angles)}°; guessing 0° would give {angles.Average(Math.Abs):0.0}°)."));
-
-// Rotates an image counter-clockwise by `degrees` about its centre (black corners, bilinear), as the probe's training does.
-static void Rotate(string source, string destination, float degrees)
-{
-    using var input = SKBitmap.Decode(source) ?? throw new InvalidDataException($"Cannot decode image {source}.");
-    using var output = new SKBitmap(input.Width, input.Height);
-    using (var canvas = new SKCanvas(output))
-    {
-        canvas.Clear(SKColors.Black);
-        canvas.RotateDegrees(-degrees, input.Width / 2f, input.Height / 2f); // Skia turns clockwise on screen for positive angles
-        using var paint = new SKPaint { FilterQuality = SKFilterQuality.Medium, IsAntialias = true };
-        canvas.DrawBitmap(input, 0, 0, paint);
-    }
-    using var data = output.Encode(SKEncodedImageFormat.Png, 100);
-    File.WriteAllBytes(destination, data.ToArray());
-}
-
-/// <summary>A rotated copy of a held-out image, with the angle it was rotated by.</summary>
-internal sealed class RotatedRow
-{
-    public string ImagePath { get; set; } = "";
-    public string Label { get; set; } = "";
-    public float Angle { get; set; }
-}
-
-/// <summary>The probe's output for a rotated image.</summary>
-internal sealed class RotationEstimate
-{
-    public string ImagePath { get; set; } = "";
-    public float Angle { get; set; }
-    [VectorType(1)]
-    public float[] RotationParameters { get; set; } = [];
-}

@@ -22,11 +22,13 @@ internal static class EncoderModelBytes
     /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file.</exception>
     public static (byte[] Bytes, ModelManifest Manifest) Read(string? path)
     {
-        if (path is null)
-            return (DefaultEncoder.ReadBytes(), DefaultEncoder.ReadManifest());
-        var manifest = ModelFile.ReadManifest(path);
-        return (File.ReadAllBytes(path), manifest);
+        var manifest = ReadManifest(path);
+        return (path is null ? DefaultEncoder.ReadBytes() : File.ReadAllBytes(path), manifest);
     }
+
+    /// <summary>The validated manifest of the model file at <paramref name="path"/>, or of the default encoder when it is <see langword="null"/>.</summary>
+    /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file.</exception>
+    public static ModelManifest ReadManifest(string? path) => path is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(path);
 
     /// <summary>How error messages name the model of <paramref name="path"/>.</summary>
     public static string Describe(string? path) => path is null ? DefaultEncoder.SourceName : "model file " + path;

@@ -58,7 +58,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        var manifest = options.ModelPath is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(options.ModelPath);
+        var manifest = EncoderModelBytes.ReadManifest(options.ModelPath);
         ImageSize = manifest.InputSize;
         OutputSize = ProbeSamples.ParameterCount(options.Kind, ImageSize);
     }

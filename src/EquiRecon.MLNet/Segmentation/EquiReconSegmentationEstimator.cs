@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Probes;
 using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Segmentation;
@@ -58,7 +59,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        _ = options.ModelPath is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(options.ModelPath);
+        _ = EncoderModelBytes.ReadManifest(options.ModelPath);
     }
 
     /// <summary>The settings the estimator was created with.</summary>
