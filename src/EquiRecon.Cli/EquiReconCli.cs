@@ -15,6 +15,7 @@ public static class EquiReconCli
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         return root;
     }
 }

@@ -1,6 +1,7 @@
 using EquiRecon.MLNet.Probes;
 using EquiRecon.MLNet.Segmentation;
 using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.IO;
 
 namespace EquiRecon.MLNet;
 
@@ -15,14 +16,17 @@ public sealed partial class EquiReconCatalog
     /// (<see cref="ProbeMode.BetweenColumns"/>).
     /// </summary>
     /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
-    /// default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
+    /// encoder <paramref name="builtInEncoder"/> names, else the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="kind">The transformation. Default <see cref="TransformKind.Rotation"/>.</param>
     /// <param name="outputColumnName">The float vector column to add; null (default) for <c>"&lt;Kind&gt;Parameters"</c>.</param>
     /// <param name="imageColumnName">The image column, of the encoder's input size; its images are taken as canonical when fitting. Default <c>"Image"</c>.</param>
     /// <param name="transformedImageColumnName">The second image column (switches to <see cref="ProbeMode.BetweenColumns"/>); null (default) for one column.</param>
+    /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
+    /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
+    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelPath"/>.</param>
     /// <returns>The estimator; see <see cref="TransformationProbeOptions"/> for the other defaults.</returns>
-    /// <exception cref="ArgumentException">A name is empty.</exception>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">A name is empty, or both <paramref name="modelPath"/> and <paramref name="builtInEncoder"/> are given.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     /// <example>
     /// <code>
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
@@ -36,10 +40,12 @@ public sealed partial class EquiReconCatalog
         TransformKind kind = TransformKind.Rotation,
         string? outputColumnName = null,
         string imageColumnName = TransformationProbeOptions.DefaultImageColumnName,
-        string? transformedImageColumnName = null)
+        string? transformedImageColumnName = null,
+        BuiltInEncoder? builtInEncoder = null)
         => TransformationProbe(new TransformationProbeOptions
         {
             ModelPath = modelPath,
+            BuiltInEncoder = builtInEncoder,
             Kind = kind,
             OutputColumnName = outputColumnName,
             ImageColumnName = imageColumnName,
@@ -53,8 +59,8 @@ public sealed partial class EquiReconCatalog
     /// </summary>
     /// <param name="options">Model file, columns, kind, part, mode, features and head training; see <see cref="TransformationProbeOptions"/>.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's).</exception>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's), e.g. both a model file and a built-in encoder.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     public TransformationProbeEstimator TransformationProbe(TransformationProbeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -67,13 +73,17 @@ public sealed partial class EquiReconCatalog
     /// 128 (below → 0, at or above → 1); see <see cref="EquiReconSegmentationOptions"/> for other mappings and the defaults.
     /// </summary>
     /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
-    /// default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
+    /// encoder <paramref name="builtInEncoder"/> names, else the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="maskColumnName">The mask column (an image of the same size, read only when fitting). Default <c>"Mask"</c>.</param>
     /// <param name="outputColumnName">The class-map column to add. Default <c>"SegmentationMap"</c>.</param>
     /// <param name="imageColumnName">The image column, of known size (e.g. 64 × 64 tiles). Default <c>"Image"</c>.</param>
+    /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
+    /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
+    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelPath"/>.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ArgumentException">A name is empty, or the mask and image columns are the same.</exception>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">A name is empty, the mask and image columns are the same, or both <paramref name="modelPath"/>
+    /// and <paramref name="builtInEncoder"/> are given.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     /// <example>
     /// <code>
     /// var model = mlContext.Transforms.EquiRecon().Segmentation("encoder.zip", maskColumnName: "Mask").Fit(tiles);
@@ -84,10 +94,12 @@ public sealed partial class EquiReconCatalog
         string? modelPath = null,
         string maskColumnName = EquiReconSegmentationOptions.DefaultMaskColumnName,
         string outputColumnName = EquiReconSegmentationOptions.DefaultOutputColumnName,
-        string imageColumnName = EquiReconSegmentationOptions.DefaultImageColumnName)
+        string imageColumnName = EquiReconSegmentationOptions.DefaultImageColumnName,
+        BuiltInEncoder? builtInEncoder = null)
         => Segmentation(new EquiReconSegmentationOptions
         {
             ModelPath = modelPath,
+            BuiltInEncoder = builtInEncoder,
             MaskColumnName = maskColumnName,
             OutputColumnName = outputColumnName,
             ImageColumnName = imageColumnName,
@@ -99,8 +111,8 @@ public sealed partial class EquiReconCatalog
     /// </summary>
     /// <param name="options">Model file, columns, mask-to-class mapping and head training; see <see cref="EquiReconSegmentationOptions"/>.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's).</exception>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (the parameter name is the option's), e.g. both a model file and a built-in encoder.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     public EquiReconSegmentationEstimator Segmentation(EquiReconSegmentationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

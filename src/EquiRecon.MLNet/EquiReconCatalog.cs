@@ -1,6 +1,7 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Pretraining;
 using EquiRecon.MLNet.Transforms;
+using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -63,14 +64,18 @@ public sealed partial class EquiReconCatalog
     /// equivariant parts of its pooled representation as float vector columns <c>(C_inv)</c> and <c>(C_eqv)</c>.
     /// </summary>
     /// <param name="modelFile">Path of the EquiRecon model file; its bytes are embedded in the ML.NET model zip on save.
-    /// Default <see langword="null"/>: the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
+    /// Default <see langword="null"/>: the encoder <paramref name="builtInEncoder"/> names, else the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="inputColumnName">Name of the image column of the model's input size <c>S × S</c> (e.g. the output of
     /// <c>ResizeImages(S, S)</c>), or of a float vector of <c>3 · S · S</c> values (channels-first RGB in [0, 255], the output of
     /// <c>ExtractPixels</c> with its defaults). Default <c>"Image"</c>.</param>
     /// <param name="invariantColumnName">Name of the invariant output column. Default <c>"Invariant"</c>.</param>
     /// <param name="equivariantColumnName">Name of the equivariant output column. Default <c>"Equivariant"</c>.</param>
+    /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
+    /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
+    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelFile"/>.</param>
     /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">Both <paramref name="modelFile"/> and <paramref name="builtInEncoder"/> are given, or a name is empty.</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     /// <example>
     /// <code>
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
@@ -78,16 +83,23 @@ public sealed partial class EquiReconCatalog
     ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.zip"))
     ///     .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
     ///     .AppendCacheCheckpoint(mlContext);
+    ///
+    /// // Photos, with the natural-image encoder of the EquiRecon.Models.NaturalImage package (adds Invariant (256), Equivariant (256)):
+    /// var photos = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
+    ///     .Append(mlContext.Transforms.ResizeImages("Image", 128, 128))
+    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage(builtInEncoder: BuiltInEncoder.NaturalImage));
     /// </code>
     /// </example>
     public EquiReconFeaturizerEstimator FeaturizeImage(
         string? modelFile = null,
         string inputColumnName = EquiReconColumnNames.Image,
         string invariantColumnName = EquiReconColumnNames.Invariant,
-        string equivariantColumnName = EquiReconColumnNames.Equivariant)
+        string equivariantColumnName = EquiReconColumnNames.Equivariant,
+        BuiltInEncoder? builtInEncoder = null)
         => FeaturizeImage(new EquiReconFeaturizerOptions
         {
             ModelFile = modelFile,
+            BuiltInEncoder = builtInEncoder,
             InputColumnName = inputColumnName,
             InvariantColumnName = invariantColumnName,
             EquivariantColumnName = equivariantColumnName,
@@ -95,12 +107,13 @@ public sealed partial class EquiReconCatalog
 
     /// <summary>
     /// Runs a pretrained EquiRecon encoder over an image column with the settings of <paramref name="options"/>
-    /// (model file, column names, optional whole-representation column, batch size, CPU fallback).
+    /// (model file or built-in encoder, column names, optional whole-representation column, batch size, CPU fallback).
     /// </summary>
     /// <param name="options">The settings; see <see cref="EquiReconFeaturizerOptions"/> for the defaults.</param>
     /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
-    /// <exception cref="ArgumentException">An option is invalid (empty name, duplicate output names, batch size below 1).</exception>
-    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (empty name, duplicate output names, batch size below 1, both a
+    /// model file and a built-in encoder).</exception>
+    /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     public EquiReconFeaturizerEstimator FeaturizeImage(EquiReconFeaturizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EquiRecon.Benchmarks;
 
-internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps)
+internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -20,6 +20,8 @@ internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, in
             GetInt("--warmup", 1),
             threads.Length == 0 ? null : int.Parse(threads, CultureInfo.InvariantCulture),
             Get("--methods", "equirecon,vicreg,sie-rot,sie-all,supervised").Split(',', StringSplitOptions.RemoveEmptyEntries),
-            GetInt("--memory-steps", 0));
+            GetInt("--memory-steps", 0),
+            GetInt("--image-size", 32),
+            GetInt("--freeze-stages", 0));
     }
 }

@@ -1,5 +1,5 @@
 // Training-step throughput per method, printed (never asserted).
-//   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0]
+//   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0] [--image-size 32] [--freeze-stages 0]
 using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.Benchmarks;
@@ -17,16 +17,16 @@ if (options.Threads is int t)
     torch.set_num_threads(t);
 
 var encoder = EncoderNames.Get(options.Encoder);
-var data = RandomImages(options.Batch * 2, 32, classes: 10);
+var data = RandomImages(options.Batch * 2, options.ImageSize, classes: 10);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"encoder={options.Encoder} image=32px batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
+    $"encoder={options.Encoder} image={options.ImageSize}px frozen-stages={options.FrozenStages} batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
 Console.WriteLine($"heads: {HeadSizes.ScaledTo(encoder.Channels)}");
 Console.WriteLine("method            images/s   step ms   augment %   peak working set MiB");
 
 foreach (var name in options.Methods)
 {
     var method = MethodRegistry.Get(name).WithHeadSizes(HeadSizes.ScaledTo(encoder.Channels));
-    var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000 };
+    var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000, FrozenStages = options.FrozenStages };
     using var trainer = new Pretrainer(method, encoder, run, data);
 
     // Augmentation cost alone: the input of a step (two views, normalized) without the model.

@@ -2,6 +2,10 @@
 // of the same encoder on the same CIFAR-10 test images. Prints, never asserts.
 //   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- [--images 1000] [--batch 64] [--encoder small-cifar-resnet]
 //       [--threads N] [--data <folder with cifar10/test>] [--per-row 200] [--repeats 3]
+// The natural-image encoder (EquiRecon.Models.NaturalImage) at 128 px on Imagenette test photos, Transform and PredictionEngine
+// (NaturalImageBenchmark.cs; defaults --images 256 --per-row 64 --repeats 2):
+//   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --built-in natural-image [--images N] [--batch 64]
+//       [--threads N] [--data <folder with imagenette-160/>] [--per-row N] [--repeats N]
 using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.MLNet;
@@ -29,6 +33,20 @@ int perRow = GetInt("--per-row", 200);
 int repeats = GetInt("--repeats", 3);
 string encoderName = Get("--encoder", "small-cifar-resnet");
 string threads = Get("--threads", "");
+if (Get("--built-in", "") is { Length: > 0 } builtIn)
+{
+    if (builtIn != "natural-image")
+    {
+        Console.Error.WriteLine($"--built-in: unknown '{builtIn}'; the mode measured here is 'natural-image'.");
+        return 2;
+    }
+
+    TorchNative.EnsureLoaded();
+    if (threads.Length > 0)
+        torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+    return NaturalImageBenchmark.Run(Get("--data", ""), GetInt("--images", 256), batch, GetInt("--per-row", 64), GetInt("--repeats", 2));
+}
+
 string? cifarTest = FindCifarTest(Get("--data", ""));
 if (cifarTest is null)
 {

@@ -10,7 +10,7 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print library versions, the TorchSharp native library in use, thread count, CUDA availability and the default encoder.");
+        var command = new Command("info", "Print library versions, the TorchSharp native library in use, thread count, CUDA availability and the built-in encoders.");
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -25,6 +25,17 @@ internal static class InfoCommand
             var defaultEncoder = DefaultEncoder.ReadManifest();
             output.WriteLine($"default encoder  {DefaultEncoder.Name}: {defaultEncoder.Provenance.GetValueOrDefault("encoder", "?")}, {defaultEncoder.InputSize} px, " +
                 $"{defaultEncoder.Encoder.InvariantChannels} invariant + {defaultEncoder.Encoder.EquivariantChannels} equivariant channels, SHA-256 {DefaultEncoder.Sha256[..12]}… (verified)");
+            // The natural-image encoder lives in its own package, found at run time when the application carries it.
+            if (BuiltInEncoders.IsAvailable(BuiltInEncoder.NaturalImage))
+            {
+                var natural = BuiltInEncoders.ReadManifest(BuiltInEncoder.NaturalImage);
+                output.WriteLine($"natural-image    {nameof(BuiltInEncoder)}.{nameof(BuiltInEncoder.NaturalImage)} ({BuiltInEncoders.NaturalImagePackageId}): {natural.Provenance.GetValueOrDefault("encoder", "?")}, {natural.InputSize} px, " +
+                    $"{natural.Encoder.InvariantChannels} invariant + {natural.Encoder.EquivariantChannels} equivariant channels (SHA-256 verified)");
+            }
+            else
+            {
+                output.WriteLine($"natural-image    not installed (package {BuiltInEncoders.NaturalImagePackageId})");
+            }
             return 0;
         });
         return command;

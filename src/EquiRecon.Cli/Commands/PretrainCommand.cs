@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using EquiRecon.Cli.Running;
 using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Methods;
 using EquiRecon.TorchSharp.Training;
 
@@ -33,21 +35,17 @@ internal static class PretrainCommand
         public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
         public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", 10);
+        public Option<FileInfo?> Init { get; } = new("--init") { Description = "Start from the encoder weights of this model file (.equirecon); its architecture and mean/std are used (--encoder, when given, must match). The heads start fresh." };
+        public Option<int> FreezeStages { get; } = CliOptions.Int("--freeze-stages", "Keep the stem and the first N residual stages of the encoder fixed (weights and BatchNorm statistics); 0 trains everything.", 0, minimum: 0);
 
         public IEnumerable<Option> All =>
-            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, ReportEvery];
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, ReportEvery, Init, FreezeStages];
 
         /// <summary>The settings a successful parse stands for.</summary>
-        public PretrainSettings Read(ParseResult parse) => new()
+        /// <exception cref="CliException">The init file is missing or invalid, does not match <c>--encoder</c>, or <c>--freeze-stages</c> is too large.</exception>
+        public PretrainSettings Read(ParseResult parse)
         {
-            // Heads in proportion to the encoder (paper ratios), so a small encoder does not carry paper-size heads.
-            Method = MethodRegistry.Get(parse.GetRequiredValue(Method)).WithHeadSizes(HeadSizes.ScaledTo(EncoderNames.Get(parse.GetRequiredValue(Encoder)).Channels)),
-            EncoderName = parse.GetRequiredValue(Encoder),
-            Encoder = EncoderNames.Get(parse.GetRequiredValue(Encoder)),
-            DataPath = parse.GetRequiredValue(Data).FullName,
-            OutDir = parse.GetRequiredValue(Out).FullName,
-            ImageSize = parse.GetValue(ImageSize),
-            Options = new PretrainingOptions
+            var options = new PretrainingOptions
             {
                 Steps = parse.GetValue(Steps) ?? DefaultSteps,
                 BatchSize = parse.GetValue(BatchSize),
@@ -57,12 +55,54 @@ internal static class PretrainCommand
                 Seed = parse.GetValue(Seed),
                 CheckpointEvery = parse.GetValue(CheckpointEvery),
                 ReportEvery = parse.GetValue(ReportEvery),
-            },
-            Epochs = parse.GetValue(Epochs),
-            LimitPerClass = parse.GetValue(LimitPerClass),
-            Resume = parse.GetValue(Resume),
-            CommandLine = CliOptions.CommandLine(parse),
-        };
+                FrozenStages = parse.GetValue(FreezeStages),
+            };
+            var encoderName = parse.GetRequiredValue(Encoder);
+            var encoder = EncoderNames.Get(encoderName);
+            if (parse.GetValue(Init) is { } init)
+            {
+                ModelManifest manifest;
+                try
+                {
+                    manifest = ModelFile.ReadManifest(init.FullName);
+                    options = options.ContinuingFrom(init.FullName);
+                }
+                catch (ModelFileException e)
+                {
+                    throw new CliException($"Option '--init': {e.Message}", e);
+                }
+                var initEncoder = EncoderSpecs.ToConfig(manifest.Encoder);
+                var explicitEncoder = parse.GetResult(Encoder) is { Implicit: false };
+                if (explicitEncoder && !EncoderSpecs.SameArchitecture(EncoderSpecs.ToSpec(encoder), manifest.Encoder))
+                    throw new CliException($"Options '--encoder' and '--init': '{init.FullName}' holds another architecture than '{encoderName}'. Leave out --encoder to use the init file's.");
+                if (!explicitEncoder)
+                {
+                    encoder = initEncoder;
+                    encoderName = EncoderNames.Names.FirstOrDefault(n => EncoderSpecs.SameArchitecture(EncoderSpecs.ToSpec(EncoderNames.Get(n)), manifest.Encoder))
+                        ?? $"from {init.Name}";
+                }
+            }
+            if (options.FrozenStages > encoder.Stages)
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                    $"Option '--freeze-stages': {options.FrozenStages} is more than the {encoder.Stages} stages of the encoder '{encoderName}'."));
+            }
+            return new()
+            {
+                // Heads in proportion to the encoder (paper ratios), so a small encoder does not carry paper-size heads.
+                Method = MethodRegistry.Get(parse.GetRequiredValue(Method)).WithHeadSizes(HeadSizes.ScaledTo(encoder.Channels)),
+                EncoderName = encoderName,
+                Encoder = encoder,
+                DataPath = parse.GetRequiredValue(Data).FullName,
+                OutDir = parse.GetRequiredValue(Out).FullName,
+                ImageSize = parse.GetValue(ImageSize),
+                Options = options,
+                Epochs = parse.GetValue(Epochs),
+                LimitPerClass = parse.GetValue(LimitPerClass),
+                Resume = parse.GetValue(Resume),
+                CommandLine = CliOptions.CommandLine(parse),
+            };
+        }
     }
 
     public static Command Create() => Create(new Options());

@@ -12,8 +12,10 @@ internal static class ReproduceCommand
     internal sealed class Options
     {
         public Option<string> Table { get; } = CliOptions.OneOf("--table",
-            "cifar10: the seed's CIFAR-10 table; unknown-transforms: the poster's experiment (SIE and supervised see only the 20 % of images with known transformations).",
-            ReproduceTables.Names, ReproduceTables.Cifar10);
+            "cifar10: the seed's CIFAR-10 table; unknown-transforms: the poster's experiment (SIE and supervised see only the 20 % of images with known transformations); " +
+            "imagenette: ML.NET's ImageNet ResNet-18 imported and continued with each method on Imagenette (--data: the imagenette-160 folder); " +
+            "transfer: linear top-1 on Imagenette, DTD10, CIFAR-10 and CamVid mIoU for the encoders of an imagenette run (--data: the folder holding those data sets; --encoders-from).",
+            [.. ReproduceTables.Names, .. NaturalImageTables.Names], ReproduceTables.Cifar10);
         public Option<string> Budget { get; } = CliOptions.OneOf("--budget",
             "smoke (< 5 min on 2 cores, pipeline check), small (about 1 h on 2 cores), full (paper scale, for a GPU).",
             Budgets.Names, required: true);
@@ -27,8 +29,36 @@ internal static class ReproduceCommand
         public Option<string> Methods { get; } = CreateMethods();
         public Option<string?> Device { get; } = CreateDevice();
         public Option<int?> Threads { get; } = CliOptions.Threads();
+        public Option<string?> Onnx { get; } = new("--onnx")
+        {
+            Description = "Table imagenette: ML.NET's ResNet18.onnx (the file, or a folder holding it and ResNetPreprocess.onnx); default: package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 in the NuGet global packages folder.",
+        };
+        public Option<DirectoryInfo?> EncodersFrom { get; } = new("--encoders-from")
+        {
+            Description = "Table transfer: the --out folder of a `reproduce --table imagenette` run whose row encoders are evaluated.",
+        };
 
-        public IEnumerable<Option> All => [Table, Budget, Data, Out, Seeds, Resume, Part, Methods, Device, Threads];
+        public IEnumerable<Option> All => [Table, Budget, Data, Out, Seeds, Resume, Part, Methods, Device, Threads, Onnx, EncodersFrom];
+
+        public NaturalImageSettings ReadNatural(ParseResult parse)
+        {
+            var table = parse.GetRequiredValue(Table);
+            var methods = parse.GetResult(Methods) is { Implicit: false } ? CliOptions.SplitList(parse.GetRequiredValue(Methods)) : NaturalImageTables.RowsOf(table);
+            return new()
+            {
+                Table = table,
+                Budget = NaturalImageBudgets.Get(parse.GetRequiredValue(Budget)),
+                DataPath = parse.GetRequiredValue(Data).FullName,
+                OutDir = parse.GetRequiredValue(Out).FullName,
+                Seeds = parse.GetValue(Seeds),
+                Resume = parse.GetValue(Resume),
+                Rows = methods,
+                OnnxSource = parse.GetValue(Onnx),
+                EncodersFrom = parse.GetValue(EncodersFrom)?.FullName,
+                Threads = parse.GetValue(Threads),
+                CommandLine = CliOptions.CommandLine(parse),
+            };
+        }
 
         public ReproduceSettings Read(ParseResult parse) => new()
         {
@@ -49,7 +79,7 @@ internal static class ReproduceCommand
         {
             var option = new Option<string>("--methods")
             {
-                Description = "Comma-separated subset of the rows: " + string.Join(", ", ReproduceTables.Rows) + " (default: all).",
+                Description = "Comma-separated subset of the rows: " + string.Join(", ", ReproduceTables.Rows) + "; for imagenette/transfer: " + string.Join(", ", NaturalImageTables.AllRows) + " (default: all rows of the table).",
                 DefaultValueFactory = _ => string.Join(',', ReproduceTables.Rows),
             };
             option.Validators.Add(result =>
@@ -57,8 +87,8 @@ internal static class ReproduceCommand
                 var names = CliOptions.SplitList(result.GetValueOrDefault<string>() ?? "");
                 if (names.Length == 0)
                     result.AddError("Option '--methods' is empty.");
-                foreach (var name in names.Where(n => !ReproduceTables.Rows.Contains(n, StringComparer.Ordinal)))
-                    result.AddError($"Option '--methods': unknown row '{name}'. Choose from: {string.Join(", ", ReproduceTables.Rows)}.");
+                foreach (var name in names.Where(n => !ReproduceTables.Rows.Contains(n, StringComparer.Ordinal) && !NaturalImageTables.AllRows.Contains(n, StringComparer.Ordinal)))
+                    result.AddError($"Option '--methods': unknown row '{name}'. Choose from: {string.Join(", ", ReproduceTables.Rows.Union(NaturalImageTables.AllRows))}.");
             });
             return option;
         }
@@ -81,7 +111,9 @@ internal static class ReproduceCommand
         var command = new Command("reproduce", "Train and evaluate every row of a table (SIE variants, VICReg, EquiRecon, supervised, untrained) on one budget; writes results.csv, report.md, r2.png and reconstruction.png.");
         foreach (var option in options.All)
             command.Options.Add(option);
-        command.SetAction(parse => CommandRunner.Run(parse, (console, token) => ReproduceRunner.Run(options.Read(parse), console, token)));
+        command.SetAction(parse => CommandRunner.Run(parse, (console, token) => NaturalImageTables.Contains(parse.GetRequiredValue(options.Table))
+            ? NaturalImageRunner.Run(options.ReadNatural(parse), console, token)
+            : ReproduceRunner.Run(options.Read(parse), console, token)));
         return command;
     }
 }

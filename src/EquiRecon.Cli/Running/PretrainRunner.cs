@@ -162,11 +162,14 @@ internal static class PretrainRunner
             ["image_size"] = data.Height.ToString(CultureInfo.InvariantCulture),
             ["device"] = options.Device,
             ["threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
+            ["frozen_stages"] = options.FrozenStages.ToString(CultureInfo.InvariantCulture),
             ["resumed_from_step"] = startStep.ToString(CultureInfo.InvariantCulture),
             ["wall_time_s"] = seconds.ToString("F1", CultureInfo.InvariantCulture),
             ["machine"] = MachineDescription(),
             ["finished_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
+        if (trainer.InitManifest is { } init && options.InitFrom is { } initFrom)
+            record["init_from"] = $"{Path.GetFileName(initFrom)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
         trainer.SaveModel(model, record);
         console.Line($"{title}: {options.Steps} steps done in {TrainingDisplay.Format(TimeSpan.FromSeconds(seconds))}; model written to {model}.");
         return new PretrainOutcome(true, false, trainer.Step, options.Steps, seconds, outDir);

@@ -4,32 +4,61 @@ using TorchSharp;
 namespace EquiRecon.MLNet.Featurizer;
 
 /// <summary>
-/// An EquiRecon model file held in memory (the bytes embedded in ML.NET model zips), and where those bytes come from:
-/// a model file path, or <see cref="DefaultEncoder"/> when no path is given.
+/// An EquiRecon model file held in memory (the bytes embedded in ML.NET model zips), and where those bytes come from —
+/// the one place that decides it for every step of the catalog: a model file path; else a <see cref="BuiltInEncoder"/>
+/// (<see cref="BuiltInEncoders"/>); else, with neither, the default encoder <see cref="BuiltInEncoder.SmallCifar"/>.
+/// Giving both a path and a built-in encoder is an error (<see cref="Validate"/>).
 /// </summary>
 internal static class EncoderModelBytes
 {
     private const string Source = "the encoder model file embedded in the ML.NET model";
 
+    /// <summary>The built-in encoder used when an option names neither a model file nor a built-in encoder.</summary>
+    public const BuiltInEncoder DefaultBuiltIn = BuiltInEncoder.SmallCifar;
+
     /// <summary>Loads the encoder of a model file held in <paramref name="bytes"/> onto <paramref name="device"/> (eval mode).</summary>
     /// <exception cref="ModelFileException">The bytes are not a valid model file (truncated, corrupt, weights not matching the manifest).</exception>
     public static PretrainedEncoder Load(byte[] bytes, torch.Device device) => ModelFile.Load(bytes, Source, device);
 
-    /// <summary>
-    /// The bytes of the model file at <paramref name="path"/>, or of the default encoder when <paramref name="path"/> is
-    /// <see langword="null"/>; the manifest is validated (not the weights' tensors).
-    /// </summary>
-    /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file.</exception>
-    public static (byte[] Bytes, ModelManifest Manifest) Read(string? path)
+    /// <summary>Checks the encoder choice of a step's options (not the file's content).</summary>
+    /// <param name="path">The model file path option's value.</param>
+    /// <param name="builtIn">The built-in encoder option's value.</param>
+    /// <param name="pathOption">The model file path option's name (e.g. <c>ModelPath</c>), for messages and the exception's parameter name.</param>
+    /// <param name="builtInOption">The built-in encoder option's name.</param>
+    /// <exception cref="ArgumentException">The path is empty, both are given, or the built-in encoder is not a defined value.</exception>
+    public static void Validate(string? path, BuiltInEncoder? builtIn, string pathOption, string builtInOption)
     {
-        var manifest = ReadManifest(path);
-        return (path is null ? DefaultEncoder.ReadBytes() : File.ReadAllBytes(path), manifest);
+        if (path is not null && string.IsNullOrWhiteSpace(path))
+            throw new ArgumentException($"The model file path ({pathOption}) must not be empty (null selects the default encoder, or the one {builtInOption} names).", pathOption);
+        if (builtIn is { } b && !Enum.IsDefined(b))
+            throw new ArgumentException($"{builtInOption} is {(int)b}, which is no built-in encoder; choose one of {string.Join(", ", Enum.GetNames<BuiltInEncoder>())}, or null for the default ({DefaultBuiltIn}).", builtInOption);
+        if (path is not null && builtIn is not null)
+            throw new ArgumentException($"Both {pathOption} ('{path}') and {builtInOption} ({builtIn}) are set; an encoder comes from one of them. Set {pathOption} to use a model file, or {builtInOption} (with {pathOption} null) to use a built-in encoder.", builtInOption);
     }
 
-    /// <summary>The validated manifest of the model file at <paramref name="path"/>, or of the default encoder when it is <see langword="null"/>.</summary>
-    /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file.</exception>
-    public static ModelManifest ReadManifest(string? path) => path is null ? DefaultEncoder.ReadManifest() : ModelFile.ReadManifest(path);
+    /// <summary>
+    /// The bytes of the model file at <paramref name="path"/>, or of the built-in encoder <paramref name="builtIn"/>
+    /// (the default encoder when both are <see langword="null"/>); the manifest is validated (not the weights' tensors).
+    /// </summary>
+    /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file, or the built-in encoder's
+    /// package is not referenced (the message says how to add it).</exception>
+    public static (byte[] Bytes, ModelManifest Manifest) Read(string? path, BuiltInEncoder? builtIn)
+    {
+        if (path is not null)
+            return (ReadFile(path), ModelFile.ReadManifest(path));
+        var bytes = BuiltInEncoders.ReadBytes(builtIn ?? DefaultBuiltIn);
+        return (bytes, ModelFile.ReadManifest(bytes, Describe(path, builtIn)));
+    }
 
-    /// <summary>How error messages name the model of <paramref name="path"/>.</summary>
-    public static string Describe(string? path) => path is null ? DefaultEncoder.SourceName : "model file " + path;
+    /// <summary>The validated manifest of the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects (see <see cref="Read"/>).</summary>
+    /// <exception cref="ModelFileException">As for <see cref="Read"/>.</exception>
+    public static ModelManifest ReadManifest(string? path, BuiltInEncoder? builtIn)
+        => path is not null ? ModelFile.ReadManifest(path) : BuiltInEncoders.ReadManifest(builtIn ?? DefaultBuiltIn);
+
+    /// <summary>How error messages name the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects.</summary>
+    public static string Describe(string? path, BuiltInEncoder? builtIn)
+        => path is not null ? "model file " + path : BuiltInEncoders.Describe(builtIn ?? DefaultBuiltIn);
+
+    private static byte[] ReadFile(string path)
+        => File.Exists(path) ? File.ReadAllBytes(path) : throw new ModelFileException($"Model file not found: {path}.");
 }

@@ -44,9 +44,9 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     private readonly IHost _host;
     private readonly byte[] _modelBytes;
 
-    /// <summary>Reads the model file of <paramref name="options"/>, or the default encoder's when it names none (bytes and manifest, not the weights' tensors).</summary>
+    /// <summary>Reads the model file of <paramref name="options"/>, or its built-in encoder's, or the default encoder's when it names neither (bytes and manifest, not the weights' tensors).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
-    /// <exception cref="ModelFileException">The model file is missing or not a valid EquiRecon model file.</exception>
+    /// <exception cref="ModelFileException">The model file is missing or not a valid EquiRecon model file, or the built-in encoder's package is not referenced.</exception>
     internal EquiReconFeaturizerEstimator(IHostEnvironment env, EquiReconFeaturizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(env);
@@ -55,7 +55,7 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
         _env = env;
         _host = env.Register(RegistrationName);
         Options = options;
-        (_modelBytes, Manifest) = EncoderModelBytes.Read(options.ModelFile);
+        (_modelBytes, Manifest) = EncoderModelBytes.Read(options.ModelFile, options.BuiltInEncoder);
     }
 
     /// <summary>The settings the estimator was created with.</summary>

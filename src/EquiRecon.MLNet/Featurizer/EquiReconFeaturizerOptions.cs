@@ -1,3 +1,5 @@
+using EquiRecon.TorchSharp.IO;
+
 namespace EquiRecon.MLNet.Featurizer;
 
 /// <summary>
@@ -24,10 +26,23 @@ public sealed record EquiReconFeaturizerOptions
     /// <summary>
     /// Path of the EquiRecon model file (written by <c>ModelFile.Save</c>, <c>Pretrainer.SaveModel</c> or the CLI).
     /// Its bytes are read when the estimator is created and embedded in the ML.NET model zip when the transformer is
-    /// saved, so the zip is self-contained. Default <see langword="null"/>: the default encoder shipped in the package
-    /// (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
+    /// saved, so the zip is self-contained. Default <see langword="null"/>: the built-in encoder <see cref="BuiltInEncoder"/>
+    /// names, else the default encoder shipped in the package (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small
+    /// CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
     public string? ModelFile { get; init; }
+
+    /// <summary>
+    /// Which built-in encoder to use when no model file is given: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
+    /// (embedded in EquiRecon.TorchSharp, 32 × 32 input, 128 + 128 channels) or
+    /// <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.NaturalImage"/> (for photos, 128 × 128 input, 256 + 256 channels; needs
+    /// the NuGet package <c>EquiRecon.Models.NaturalImage</c> in the application, otherwise creating the estimator throws
+    /// a <c>ModelFileException</c> that says so). Its model file is embedded in the ML.NET model zip on save like any other,
+    /// so loading a saved model does not need the package. Setting it together with <see cref="ModelFile"/> is an error
+    /// (<see cref="ArgumentException"/>). Default <see langword="null"/>: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
+    /// when <see cref="ModelFile"/> is null.
+    /// </summary>
+    public BuiltInEncoder? BuiltInEncoder { get; init; }
 
     /// <summary>
     /// Name of the input column: an image <c>ImageDataViewType(S, S)</c>, or a float vector of <c>3 · S · S</c>
@@ -70,12 +85,11 @@ public sealed record EquiReconFeaturizerOptions
             : [InvariantColumnName, EquivariantColumnName, FeaturesColumnName];
 
     /// <summary>Checks every setting except the model file's content.</summary>
-    /// <exception cref="ArgumentException">The model file path or a column name is empty, two output columns share a name,
-    /// or the batch size is not positive.</exception>
+    /// <exception cref="ArgumentException">The model file path or a column name is empty, both a model file and a built-in
+    /// encoder are given, two output columns share a name, or the batch size is not positive.</exception>
     internal void Validate()
     {
-        if (ModelFile is not null && string.IsNullOrWhiteSpace(ModelFile))
-            throw new ArgumentException("The model file path must not be empty (null selects the default encoder).", nameof(ModelFile));
+        EncoderModelBytes.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
         ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, BatchSize);
     }
 

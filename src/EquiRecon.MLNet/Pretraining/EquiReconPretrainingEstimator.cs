@@ -3,6 +3,7 @@ using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Images;
 using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.Data;
+using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -81,6 +82,10 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
     /// <exception cref="InvalidOperationException"><c>mlContext.GpuDeviceId</c> is set, CUDA is not available and falling
     /// back to the CPU is not allowed.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (lower the learning rate).</exception>
+    /// <exception cref="ModelFileException"><see cref="EquiReconPretrainingOptions.InitModelFile"/> or the checkpoint is missing,
+    /// corrupt or of another run.</exception>
+    /// <exception cref="ArgumentException">The init file's architecture differs from <see cref="EquiReconPretrainingOptions.EncoderConfig"/>,
+    /// or <see cref="EquiReconPretrainingOptions.FrozenStages"/> exceeds the encoder's stages.</exception>
     public EquiReconFeaturizerTransformer Fit(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
@@ -105,7 +110,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
                     $"Column '{column.Name}' has {data.Count} images, fewer than one batch (BatchSize = {Options.BatchSize}); lower BatchSize or add images."));
             }
 
-            var training = new PretrainingOptions
+            var training = Options.ApplyInit(new PretrainingOptions
             {
                 Steps = Options.Steps,
                 BatchSize = Options.BatchSize,
@@ -118,7 +123,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
                 ReportEvery = Options.ReportEvery,
                 Mean = Options.Mean,
                 Std = Options.Std,
-            };
+            });
             using var trainer = Options.CheckpointPath is { } checkpoint
                 ? Pretrainer.Resume(method, encoder, training, data, checkpoint)
                 : new Pretrainer(method, encoder, training, data);
@@ -130,7 +135,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
             string temp = Path.Combine(TorchDevices.TempFolder(_env), "equirecon-pretrained-" + Guid.NewGuid().ToString("N") + ".zip");
             try
             {
-                trainer.SaveModel(temp, Provenance(method.Name, data.Count, seed));
+                trainer.SaveModel(temp, Provenance(method.Name, data.Count, seed, trainer.InitManifest));
                 modelBytes = File.ReadAllBytes(temp);
             }
             finally
@@ -247,7 +252,16 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         return dataset;
     }
 
-    private Dictionary<string, string> Provenance(string method, int images, int seed) => new(StringComparer.Ordinal)
+    private Dictionary<string, string> Provenance(string method, int images, int seed, ModelManifest? init)
+    {
+        var provenance = BaseProvenance(method, images, seed);
+        provenance["frozenStages"] = Options.FrozenStages.ToString(CultureInfo.InvariantCulture);
+        if (init is not null && Options.InitModelFile is { } file)
+            provenance["initFrom"] = $"{Path.GetFileName(file)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
+        return provenance;
+    }
+
+    private Dictionary<string, string> BaseProvenance(string method, int images, int seed) => new(StringComparer.Ordinal)
     {
         ["trainedWith"] = "EquiRecon.MLNet " + nameof(EquiReconPretrainingEstimator),
         ["method"] = method,

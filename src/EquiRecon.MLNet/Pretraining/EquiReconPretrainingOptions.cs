@@ -1,7 +1,9 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Training;
 
 namespace EquiRecon.MLNet.Pretraining;
 
@@ -29,14 +31,32 @@ public sealed record EquiReconPretrainingOptions
     /// </summary>
     public string Method { get; init; } = "equirecon";
 
-    /// <summary>Encoder preset, a name of <c>EncoderNames.Names</c>. Default <c>"small-cifar-resnet"</c> (widths 32–256, 256 = 128 + 128 channels).</summary>
+    /// <summary>
+    /// Encoder preset, a name of <c>EncoderNames.Names</c>. Default <c>"small-cifar-resnet"</c> (widths 32–256, 256 = 128 + 128
+    /// channels). Not used when <see cref="InitModelFile"/> is set (the architecture is the init file's).
+    /// </summary>
     public string Encoder { get; init; } = "small-cifar-resnet";
 
     /// <summary>
-    /// An explicit encoder architecture, used instead of <see cref="Encoder"/> when set (e.g. a tiny one for tests).
-    /// Default <see langword="null"/>.
+    /// An explicit encoder architecture, used instead of <see cref="Encoder"/> when set (e.g. a tiny one for tests); with
+    /// <see cref="InitModelFile"/> it must equal the init file's. Default <see langword="null"/>.
     /// </summary>
     public ResNetEncoderConfig? EncoderConfig { get; init; }
+
+    /// <summary>
+    /// A <c>.equirecon</c> model file (e.g. one saved from an earlier featurizer or by <c>equirecon pretrain</c>) whose encoder
+    /// weights and BatchNorm statistics start the training; the heads start fresh. The encoder architecture and the input
+    /// normalisation are the file's (<see cref="Encoder"/>, <see cref="Mean"/> and <see cref="Std"/> are then not used).
+    /// Default <see langword="null"/>: random initialisation.
+    /// </summary>
+    public string? InitModelFile { get; init; }
+
+    /// <summary>
+    /// Leading encoder stages kept fixed: 0 (default) trains everything; <c>k ≥ 1</c> freezes the stem and the first
+    /// <c>k</c> residual stages (weights and BatchNorm statistics), which also skips their backward pass. At most the
+    /// encoder's number of stages. Usually combined with <see cref="InitModelFile"/>.
+    /// </summary>
+    public int FrozenStages { get; init; }
 
     /// <summary>Optimizer steps in all. Default 1000.</summary>
     public int Steps { get; init; } = 1000;
@@ -75,10 +95,16 @@ public sealed record EquiReconPretrainingOptions
     /// <summary>Report progress (losses, learning rate, throughput) to <c>mlContext.Log</c> every this many steps, and at the last. Default 10.</summary>
     public int ReportEvery { get; init; } = 10;
 
-    /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels, stored in the model. Default CIFAR-10's (0.4914, 0.4822, 0.4465).</summary>
+    /// <summary>
+    /// Per-channel RGB mean subtracted from [0, 1] pixels, stored in the model. Default CIFAR-10's (0.4914, 0.4822, 0.4465).
+    /// Not used when <see cref="InitModelFile"/> is set (the file's is).
+    /// </summary>
     public IReadOnlyList<float> Mean { get; init; } = ImageTensors.Cifar10Mean;
 
-    /// <summary>Per-channel RGB standard deviation, stored in the model. Default CIFAR-10's (0.2470, 0.2435, 0.2616).</summary>
+    /// <summary>
+    /// Per-channel RGB standard deviation, stored in the model. Default CIFAR-10's (0.2470, 0.2435, 0.2616). Not used when
+    /// <see cref="InitModelFile"/> is set (the file's is).
+    /// </summary>
     public IReadOnlyList<float> Std { get; init; } = ImageTensors.Cifar10Std;
 
     /// <summary>
@@ -113,8 +139,22 @@ public sealed record EquiReconPretrainingOptions
             ? [InvariantColumnName, EquivariantColumnName]
             : [InvariantColumnName, EquivariantColumnName, FeaturesColumnName];
 
-    /// <summary>The encoder architecture: <see cref="EncoderConfig"/>, else the preset <see cref="Encoder"/>.</summary>
-    internal ResNetEncoderConfig ResolveEncoder() => EncoderConfig ?? EncoderNames.Get(Encoder);
+    /// <summary>
+    /// The encoder architecture: <see cref="EncoderConfig"/>, else the one of <see cref="InitModelFile"/>, else the preset
+    /// <see cref="Encoder"/>.
+    /// </summary>
+    /// <exception cref="ModelFileException"><see cref="InitModelFile"/> is missing or not a valid model file.</exception>
+    internal ResNetEncoderConfig ResolveEncoder() =>
+        EncoderConfig
+        ?? (InitModelFile is { } init ? EncoderSpecs.ToConfig(ModelFile.ReadManifest(init).Encoder) : EncoderNames.Get(Encoder));
+
+    /// <summary><paramref name="training"/> continuing from <see cref="InitModelFile"/> when it is set, with <see cref="FrozenStages"/>.</summary>
+    /// <exception cref="ModelFileException"><see cref="InitModelFile"/> is missing or not a valid model file.</exception>
+    internal PretrainingOptions ApplyInit(PretrainingOptions training)
+    {
+        training = training with { FrozenStages = FrozenStages };
+        return InitModelFile is { } init ? training.ContinuingFrom(init) : training;
+    }
 
     /// <summary>The method with <see cref="HeadSizes"/> applied.</summary>
     internal MethodConfig ResolveMethod()
@@ -136,10 +176,16 @@ public sealed record EquiReconPretrainingOptions
     {
         EquiReconFeaturizerOptions.ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, FeaturizerBatchSize);
         ArgumentException.ThrowIfNullOrWhiteSpace(Method, nameof(Method));
-        if (EncoderConfig is null)
+        if (InitModelFile is not null)
+            ArgumentException.ThrowIfNullOrWhiteSpace(InitModelFile, nameof(InitModelFile));
+        if (EncoderConfig is null && InitModelFile is null)
             ArgumentException.ThrowIfNullOrWhiteSpace(Encoder, nameof(Encoder));
         _ = ResolveMethod();
-        ResolveEncoder().Validate();
+        if (InitModelFile is null)
+            ResolveEncoder().Validate();  // with an init file, the encoder is checked when the file is read, at Fit
+        else
+            EncoderConfig?.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
         if (!double.IsFinite(LearningRate) || LearningRate <= 0)

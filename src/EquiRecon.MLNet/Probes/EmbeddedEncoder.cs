@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
@@ -26,16 +27,15 @@ internal sealed class EmbeddedEncoder : IDisposable
     /// <summary>The encoder loaded from <see cref="ModelFileBytes"/> (eval mode, CPU).</summary>
     public PretrainedEncoder Encoder { get; }
 
-    /// <summary>Reads a model file, or the default encoder when <paramref name="path"/> is <see langword="null"/>, and loads its encoder.</summary>
-    /// <exception cref="ModelFileException">The file is missing, corrupt or not a model file.</exception>
-    public static EmbeddedEncoder FromFileOrDefault(string? path)
+    /// <summary>
+    /// Reads the model file at <paramref name="path"/>, or the built-in encoder <paramref name="builtIn"/> (the default
+    /// encoder when both are <see langword="null"/>; see <see cref="EncoderModelBytes"/>), and loads its encoder.
+    /// </summary>
+    /// <exception cref="ModelFileException">The file is missing, corrupt or not a model file, or the built-in encoder's package is not referenced.</exception>
+    public static EmbeddedEncoder FromFileOrBuiltIn(string? path, BuiltInEncoder? builtIn)
     {
-        if (path is null)
-            return new EmbeddedEncoder(DefaultEncoder.ReadBytes(), DefaultEncoder.Load());
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path))
-            throw new ModelFileException($"Model file not found: {path}.");
-        return FromBytes(File.ReadAllBytes(path));
+        var (bytes, _) = EncoderModelBytes.Read(path, builtIn);
+        return new EmbeddedEncoder(bytes, ModelFile.Load(bytes, EncoderModelBytes.Describe(path, builtIn)));
     }
 
     /// <summary>Loads the encoder of a model file held in memory.</summary>

@@ -1,3 +1,6 @@
+using EquiRecon.MLNet.Featurizer;
+using EquiRecon.TorchSharp.IO;
+
 namespace EquiRecon.MLNet.Segmentation;
 
 /// <summary>
@@ -17,10 +20,23 @@ public sealed record EquiReconSegmentationOptions
 
     /// <summary>
     /// Path of an EquiRecon model file (<c>EquiRecon.TorchSharp.IO.ModelFile</c>). Its bytes are copied into the fitted
-    /// transformer, so the saved ML.NET model does not need the file. Default <see langword="null"/>: the default encoder
-    /// shipped in the package (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
+    /// transformer, so the saved ML.NET model does not need the file. Default <see langword="null"/>: the built-in encoder
+    /// <see cref="BuiltInEncoder"/> names, else the default encoder shipped in the package
+    /// (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
     public string? ModelPath { get; init; }
+
+    /// <summary>
+    /// Which built-in encoder to use when no model file is given: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
+    /// (embedded in EquiRecon.TorchSharp, 32 × 32 input, 128 + 128 channels) or
+    /// <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.NaturalImage"/> (for photos, 128 × 128 input, 256 + 256 channels; needs
+    /// the NuGet package <c>EquiRecon.Models.NaturalImage</c> in the application, otherwise creating the estimator throws
+    /// a <c>ModelFileException</c> that says so). Its model file is embedded in the ML.NET model zip on save like any other,
+    /// so loading a saved model does not need the package. Setting it together with <see cref="ModelPath"/> is an error
+    /// (<see cref="ArgumentException"/>). Default <see langword="null"/>: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
+    /// when <see cref="ModelPath"/> is null.
+    /// </summary>
+    public BuiltInEncoder? BuiltInEncoder { get; init; }
 
     /// <summary>
     /// The image column: an image of known size <c>H × W</c> (e.g. 64 × 64 tiles; any size, the encoder is fully
@@ -84,8 +100,7 @@ public sealed record EquiReconSegmentationOptions
     /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
     internal void Validate()
     {
-        if (ModelPath is not null && string.IsNullOrWhiteSpace(ModelPath))
-            throw new ArgumentException("The model path must not be empty (null selects the default encoder).", nameof(ModelPath));
+        EncoderModelBytes.Validate(ModelPath, BuiltInEncoder, nameof(ModelPath), nameof(BuiltInEncoder));
         if (string.IsNullOrWhiteSpace(ImageColumnName))
             throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
         if (string.IsNullOrWhiteSpace(MaskColumnName))

@@ -14,6 +14,7 @@ public static class EncoderNames
         ["cifar-resnet18-half-width"] = ResNetEncoderConfig.CifarResNet18HalfWidth,
         ["small-cifar-resnet"] = ResNetEncoderConfig.SmallCifarResNet,
         ["imagenet-resnet18"] = ResNetEncoderConfig.ImageNetResNet18,
+        ["mlnet-resnet18"] = ResNetEncoderConfig.MlNetResNet18,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The names, sorted.</summary>

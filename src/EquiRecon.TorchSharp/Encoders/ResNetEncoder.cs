@@ -23,6 +23,7 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
     private readonly BatchNorm2d bn1;
     private readonly MaxPool2d? maxpool;
     private readonly Sequential[] layers;
+    private readonly Tensor? input_offset;
 
     /// <summary>Creates an encoder of the given shape (validated).</summary>
     /// <param name="config">The shape, see <see cref="ResNetEncoderConfig"/>.</param>
@@ -63,6 +64,11 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
             layers[stage] = layer;
             register_module("layer" + (stage + 1).ToString(CultureInfo.InvariantCulture), layer);
         }
+        if (config.InputOffsetSize > 0)
+        {
+            input_offset = zeros(1, InputChannels, config.InputOffsetSize, config.InputOffsetSize).DetachFromDisposeScope();
+            register_buffer(nameof(input_offset), input_offset);
+        }
         InitializeWeights();
         RegisterComponents();
     }
@@ -84,7 +90,8 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         if (input.dim() != 4 || input.shape[1] != InputChannels)
             throw new ArgumentException($"Expected images of shape (B, {InputChannels}, H, W), got [{string.Join(", ", input.shape)}].", nameof(input));
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.call(conv1.call(input)));
+        var x = input_offset is null ? input : input - Offset(input.shape[2], input.shape[3]);
+        x = functional.relu(bn1.call(conv1.call(x)));
         if (maxpool is not null)
             x = maxpool.call(x);
         foreach (var layer in layers)
@@ -94,6 +101,14 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         return new EncoderOutput(tokens, pooled).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The input offset <c>(1, 3, h, w)</c> at the input's size (bilinear, antialiased when shrinking).</summary>
+    private Tensor Offset(long h, long w)
+    {
+        var offset = input_offset!;
+        return offset.shape[2] == h && offset.shape[3] == w
+            ? offset
+            : functional.interpolate(offset, [h, w], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+    }
 
     private void InitializeWeights()
     {

@@ -54,6 +54,14 @@ public sealed record ResNetEncoderConfig
     /// <summary>How the representation (the last width) is split; its <see cref="RepresentationSplit.Channels"/> equals the last width.</summary>
     public RepresentationSplit Split { get; init; }
 
+    /// <summary>
+    /// Side of a fixed input offset image (buffer <c>input_offset</c>, <c>(1, 3, S, S)</c>) that the encoder subtracts from
+    /// its normalized input, resized bilinearly (antialiased) to the input's size when the sizes differ; default 0: none.
+    /// It holds a per-pixel mean image the per-channel normalisation cannot express (ML.NET's ResNet-18 subtracts a
+    /// 224×224 mean image). Not trained.
+    /// </summary>
+    public int InputOffsetSize { get; init; }
+
     /// <summary>Channels of the representation, the last width.</summary>
     public int Channels => widths[^1];
 
@@ -77,6 +85,19 @@ public sealed record ResNetEncoderConfig
 
     /// <summary>torchvision's ResNet-18 without its classifier: ImageNet stem, widths 64, 128, 256, 512, two blocks per stage, 512 = 256 + 256 (images of 96 px and more).</summary>
     public static ResNetEncoderConfig ImageNetResNet18 { get; } = new(ResNetStem.ImageNet, [64, 128, 256, 512], [2, 2, 2, 2]);
+
+    /// <summary>
+    /// ML.NET's ImageNet ResNet-18 (<c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>, a CNTK 2.6 export; see
+    /// <c>EquiRecon.Onnx.MlNetResNet18Import</c>): ImageNet stem, widths 64, 128, 256, 512, blocks 2, 2, 2, 3 (nine
+    /// blocks: its last stage has three), 512 = 256 + 256. CNTK pads its stride-2 layers on the top and left only
+    /// (7×7 stem: 3 top/left, 2 bottom/right; max-pool and strided 3×3 convolutions: 1 top/left); for even sides that
+    /// is exactly this encoder's symmetric padding, whose extra bottom/right row and column no strided window reaches.
+    /// Use image sides that are multiples of 32 (224 → 7×7 tokens, 128 → 4×4), where every strided layer sees even
+    /// sides; other sides run but no longer match ML.NET's network.
+    /// <para>It carries ML.NET's 224×224 mean image as an <see cref="InputOffsetSize"/> offset (the part of the mean image the
+    /// per-channel mean of the normalisation does not remove), so imported weights reproduce ML.NET's pipeline exactly at 224 px.</para>
+    /// </summary>
+    public static ResNetEncoderConfig MlNetResNet18 { get; } = new(ResNetStem.ImageNet, [64, 128, 256, 512], [2, 2, 2, 3]) { InputOffsetSize = 224 };
 
     /// <summary>
     /// The side of the last feature map, hence of the token grid (<c>N = side²</c> tokens), for square images of
@@ -112,6 +133,8 @@ public sealed record ResNetEncoderConfig
     {
         if (!Enum.IsDefined(Stem))
             throw new ArgumentException($"Unknown stem {Stem}.", nameof(Stem));
+        if (InputOffsetSize is < 0 or > 4096)
+            throw new ArgumentException($"InputOffsetSize must lie in [0, 4096] (0: no offset), got {InputOffsetSize.ToString(CultureInfo.InvariantCulture)}.", nameof(InputOffsetSize));
         if (widths.Count == 0)
             throw new ArgumentException("At least one stage is needed: Widths is empty.", nameof(Widths));
         if (blocksPerStage.Count != widths.Count)
@@ -129,7 +152,8 @@ public sealed record ResNetEncoderConfig
 
     /// <inheritdoc />
     public bool Equals(ResNetEncoderConfig? other) =>
-        other is not null && Stem == other.Stem && widths.SequenceEqual(other.widths) && blocksPerStage.SequenceEqual(other.blocksPerStage) && Split == other.Split;
+        other is not null && Stem == other.Stem && widths.SequenceEqual(other.widths) && blocksPerStage.SequenceEqual(other.blocksPerStage) && Split == other.Split
+        && InputOffsetSize == other.InputOffsetSize;
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -141,12 +165,15 @@ public sealed record ResNetEncoderConfig
         foreach (var b in blocksPerStage)
             hash.Add(b);
         hash.Add(Split);
+        hash.Add(InputOffsetSize);
         return hash.ToHashCode();
     }
 
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append(CultureInfo.InvariantCulture, $"Stem = {Stem}, Widths = [{string.Join(", ", widths)}], BlocksPerStage = [{string.Join(", ", blocksPerStage)}], Split = {Split.InvariantChannels} + {Split.EquivariantChannels}");
+        if (InputOffsetSize > 0)
+            builder.Append(CultureInfo.InvariantCulture, $", InputOffsetSize = {InputOffsetSize}");
         return true;
     }
 }

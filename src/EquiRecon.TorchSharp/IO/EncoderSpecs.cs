@@ -16,6 +16,7 @@ public static class EncoderSpecs
             BlocksPerStage = config.BlocksPerStage.ToArray(),
             InvariantChannels = config.Split.InvariantChannels,
             EquivariantChannels = config.Split.EquivariantChannels,
+            InputOffsetSize = config.InputOffsetSize,
         };
     }
 
@@ -28,8 +29,10 @@ public static class EncoderSpecs
             throw new ArgumentException($"Unknown encoder stem '{spec.Stem}'; expected one of {string.Join(", ", Enum.GetNames<ResNetStem>())}.", nameof(spec));
         if (spec.Widths is null || spec.BlocksPerStage is null)
             throw new ArgumentException("The encoder spec needs widths and blocksPerStage.", nameof(spec));
-        return new ResNetEncoderConfig(stem, spec.Widths.ToArray(), spec.BlocksPerStage.ToArray(),
-            new RepresentationSplit(spec.InvariantChannels, spec.EquivariantChannels));
+        var config = new ResNetEncoderConfig(stem, spec.Widths.ToArray(), spec.BlocksPerStage.ToArray(),
+            new RepresentationSplit(spec.InvariantChannels, spec.EquivariantChannels)) { InputOffsetSize = spec.InputOffsetSize };
+        config.Validate();
+        return config;
     }
 
     /// <summary>True when both specs describe the same architecture and split.</summary>
@@ -38,6 +41,6 @@ public static class EncoderSpecs
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         return a.Stem == b.Stem && a.Widths.SequenceEqual(b.Widths) && a.BlocksPerStage.SequenceEqual(b.BlocksPerStage)
-            && a.InvariantChannels == b.InvariantChannels && a.EquivariantChannels == b.EquivariantChannels;
+            && a.InvariantChannels == b.InvariantChannels && a.EquivariantChannels == b.EquivariantChannels && a.InputOffsetSize == b.InputOffsetSize;
     }
 }

@@ -56,4 +56,9 @@ public sealed record EncoderSpec
 
     /// <summary>Channels of the equivariant part (the rest).</summary>
     [JsonPropertyName("equivariantChannels")] public required int EquivariantChannels { get; init; }
+
+    /// <summary>Side of the encoder's fixed input offset image (0, the default and omitted from the JSON: none).</summary>
+    [JsonPropertyName("inputOffsetSize")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int InputOffsetSize { get; init; }
 }

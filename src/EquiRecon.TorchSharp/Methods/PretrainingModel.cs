@@ -1,3 +1,4 @@
+using System.Globalization;
 using EquiRecon.TorchSharp.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,6 +17,7 @@ public sealed class PretrainingModel : nn.Module<PretrainingInput, LossTerms>
     private readonly ReconstructionObjective? reconstruction;
     private readonly SieObjective? sie;
     private readonly SupervisedObjective? supervised;
+    private nn.Module[] frozen = [];
 
     /// <summary>Builds the encoder and the heads of <paramref name="method"/>.</summary>
     /// <param name="method">The method (validated here).</param>
@@ -51,6 +53,53 @@ public sealed class PretrainingModel : nn.Module<PretrainingInput, LossTerms>
 
     /// <summary>The shared encoder (what a model file keeps).</summary>
     public ResNetEncoder Encoder => encoder;
+
+    /// <summary>
+    /// Leading encoder stages kept fixed (0: none): the stem and <c>layer1</c> … <c>layerK</c> get no gradient and stay
+    /// in eval mode (BatchNorm running statistics fixed) whenever the model is in training mode.
+    /// </summary>
+    public int FrozenStages { get; private set; }
+
+    /// <summary>
+    /// Freezes the stem (<c>conv1</c>, <c>bn1</c>) and the first <paramref name="stages"/> residual stages of the encoder:
+    /// <c>requires_grad = false</c> on their parameters and eval mode for their modules, now and after every
+    /// <see cref="train"/>. Autograd then stops at the first trainable stage. Call once, before the optimizer is built.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stages"/> is negative or more than the encoder's stages.</exception>
+    internal void FreezeEncoderStages(int stages)
+    {
+        if (stages < 0 || stages > EncoderConfig.Stages)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stages), stages, string.Create(CultureInfo.InvariantCulture,
+                $"FrozenStages must lie in [0, {EncoderConfig.Stages}] (the encoder has {EncoderConfig.Stages} stages); got {stages}."));
+        }
+        if (FrozenStages != 0)
+            throw new InvalidOperationException("The encoder stages are already frozen.");
+        if (stages == 0)
+            return;
+        var names = new HashSet<string>(StringComparer.Ordinal) { "conv1", "bn1" };
+        for (var stage = 1; stage <= stages; stage++)
+            names.Add("layer" + stage.ToString(CultureInfo.InvariantCulture));
+        var modules = encoder.named_children().Where(c => names.Contains(c.name)).Select(c => c.module).ToArray();
+        if (modules.Length != names.Count)
+            throw new InvalidOperationException($"The encoder lacks some of the modules to freeze ({string.Join(", ", names)}).");
+        foreach (var module in modules)
+        {
+            foreach (var parameter in module.parameters())
+                parameter.requires_grad = false;
+        }
+        frozen = modules;
+        FrozenStages = stages;
+        train(training);
+    }
+
+    /// <summary>Sets training mode; the frozen encoder stages (<see cref="FrozenStages"/>) stay in eval mode.</summary>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        foreach (var module in frozen)
+            module.eval();
+    }
 
     /// <summary>The reconstruction objective, when the method has one (for reconstruction grids).</summary>
     public ReconstructionObjective? ReconstructionHead => reconstruction;

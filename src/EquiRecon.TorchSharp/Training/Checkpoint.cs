@@ -7,9 +7,14 @@ using static TorchSharp.torch;
 
 namespace EquiRecon.TorchSharp.Training;
 
-/// <summary>What must match between a checkpoint and the run that resumes from it.</summary>
+/// <summary>
+/// What must match between a checkpoint and the run that resumes from it. <paramref name="InitWeightsSha256"/> is the
+/// weights' SHA-256 of <see cref="PretrainingOptions.InitFrom"/> (null: random initialisation); checkpoints written
+/// before these fields existed read as null and 0.
+/// </summary>
 internal sealed record CheckpointFingerprint(
-    string Method, EncoderSpec Encoder, int ImageSize, int Classes, int DatasetSize, int TotalSteps, int BatchSize, long Seed)
+    string Method, EncoderSpec Encoder, int ImageSize, int Classes, int DatasetSize, int TotalSteps, int BatchSize, long Seed,
+    string? InitWeightsSha256 = null, int FrozenStages = 0)
 {
     public IEnumerable<string> Differences(CheckpointFingerprint other)
     {
@@ -21,6 +26,9 @@ internal sealed record CheckpointFingerprint(
         if (TotalSteps != other.TotalSteps) yield return $"total steps {other.TotalSteps} ≠ {TotalSteps}";
         if (BatchSize != other.BatchSize) yield return $"batch size {other.BatchSize} ≠ {BatchSize}";
         if (Seed != other.Seed) yield return $"seed {other.Seed} ≠ {Seed}";
+        if (!string.Equals(InitWeightsSha256, other.InitWeightsSha256, StringComparison.OrdinalIgnoreCase))
+            yield return $"InitFrom (initial weights' SHA-256): {other.InitWeightsSha256 ?? "none"} in the checkpoint, {InitWeightsSha256 ?? "none"} in this run";
+        if (FrozenStages != other.FrozenStages) yield return $"FrozenStages: {other.FrozenStages} in the checkpoint, {FrozenStages} in this run";
     }
 }
 

@@ -26,9 +26,12 @@ public sealed class Pretrainer : IDisposable
     private readonly Tensor _mean;
     private readonly Tensor _std;
     private readonly int _stepsPerEpoch;
+    private readonly global::TorchSharp.Modules.Parameter[] _trainable;
 
     /// <summary>Builds model, optimizer and augmentations; initialization is seeded by <see cref="PretrainingOptions.Seed"/>.</summary>
-    /// <exception cref="ArgumentException">An option, the method or the data does not fit; the message names it.</exception>
+    /// <exception cref="ArgumentException">An option, the method or the data does not fit (also: the <see cref="PretrainingOptions.InitFrom"/>
+    /// file holds another architecture or normalisation, or <see cref="PretrainingOptions.FrozenStages"/> exceeds the encoder's stages); the message names it.</exception>
+    /// <exception cref="ModelFileException">The <see cref="PretrainingOptions.InitFrom"/> file is missing, corrupt or invalid.</exception>
     public Pretrainer(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -45,6 +48,11 @@ public sealed class Pretrainer : IDisposable
             throw new ArgumentException($"Pretraining needs square images; the dataset's are {data.Height}×{data.Width}. Resize them when reading (ImageFolder.Read's imageSize).", nameof(data));
         if (data.Height < 8)
             throw new ArgumentException($"Images of {data.Height} px are too small.", nameof(data));
+        if (options.FrozenStages > encoder.Stages)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FrozenStages, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"FrozenStages must lie in [0, {encoder.Stages}] (the encoder has {encoder.Stages} stages); got {options.FrozenStages}."));
+        }
 
         TorchNative.EnsureLoaded();
         if (options.Threads is int threads)
@@ -56,16 +64,34 @@ public sealed class Pretrainer : IDisposable
 
         torch.manual_seed(options.Seed);
         Model = new PretrainingModel(method, encoder, data.Height, data.ClassNames.Count);
+        try
+        {
+            if (options.InitFrom is { } initFrom)
+                InitManifest = InitializeEncoder(Model, initFrom, options);
+            Model.FreezeEncoderStages(options.FrozenStages);
+        }
+        catch
+        {
+            Model.Dispose();
+            throw;
+        }
         Model.to(Device);
         Model.train();
         _pipeline = AugmentationPipeline.Default(data.Height, [.. method.Augmentations]);
-        _optimizer = optim.AdamW(Model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _trainable = Model.parameters().Where(p => p.requires_grad).ToArray();
+        _optimizer = optim.AdamW(_trainable, options.LearningRate, weight_decay: options.WeightDecay);
         var warmup = (int)Math.Round(options.WarmupFraction * options.Steps);
         _schedule = new WarmupCosineSchedule(options.LearningRate, options.Steps, warmup, options.MinLearningRateRatio);
         _generator = new Generator((ulong)options.Seed + 1, Device);
         _mean = tensor(options.Mean.ToArray(), device: Device).view(1, 3, 1, 1);
         _std = tensor(options.Std.ToArray(), device: Device).view(1, 3, 1, 1);
     }
+
+    /// <summary>The manifest of <see cref="PretrainingOptions.InitFrom"/>, when the encoder was initialised from a model file.</summary>
+    public ModelManifest? InitManifest { get; }
+
+    /// <summary>The parameters the optimizer updates: all but those of the frozen encoder stages.</summary>
+    internal IReadOnlyList<global::TorchSharp.Modules.Parameter> TrainableParameters => _trainable;
 
     /// <summary>The options this run uses.</summary>
     public PretrainingOptions Options { get; }
@@ -184,7 +210,7 @@ public sealed class Pretrainer : IDisposable
             _optimizer.zero_grad();
             terms.Total.backward();
             if (Options.GradientClipNorm is double clip)
-                nn.utils.clip_grad_norm_(Model.parameters(), clip);
+                nn.utils.clip_grad_norm_(_trainable, clip);
             foreach (var group in _optimizer.ParamGroups)
                 group.LearningRate = lr;
             _optimizer.step();
@@ -222,6 +248,45 @@ public sealed class Pretrainer : IDisposable
             Checkpoint.Save(path, Model, _optimizer, _generator, Fingerprint(), Step, Epoch, Step % _stepsPerEpoch);
     }
 
+    /// <summary>
+    /// Copies the encoder weights and BatchNorm statistics of the model file <paramref name="path"/> (loaded and checked
+    /// by <see cref="ModelFile.Load(string, Device?)"/>) into <paramref name="model"/>'s encoder.
+    /// </summary>
+    private static ModelManifest InitializeEncoder(PretrainingModel model, string path, PretrainingOptions options)
+    {
+        using var init = ModelFile.Load(path);
+        var manifest = init.Manifest;
+        var wanted = EncoderSpecs.ToSpec(model.EncoderConfig);
+        if (!EncoderSpecs.SameArchitecture(manifest.Encoder, wanted))
+        {
+            throw new ArgumentException(
+                $"InitFrom: the model file {path} holds encoder {Describe(manifest.Encoder)}, but this run trains {Describe(wanted)}; pretrain with the init file's architecture.",
+                nameof(options));
+        }
+        if (!manifest.Mean.SequenceEqual(options.Mean) || !manifest.Std.SequenceEqual(options.Std))
+        {
+            throw new ArgumentException(
+                $"InitFrom: the model file {path} normalises with mean ({Join(manifest.Mean)}) and std ({Join(manifest.Std)}), but Mean and Std are ({Join(options.Mean)}) and ({Join(options.Std)}); set them from the file (PretrainingOptions.ContinuingFrom).",
+                nameof(options));
+        }
+        var target = model.Encoder.state_dict();
+        var source = init.Encoder.state_dict();
+        if (!target.Keys.Order(StringComparer.Ordinal).SequenceEqual(source.Keys.Order(StringComparer.Ordinal)))
+            throw new ArgumentException($"InitFrom: the tensors of {path} do not match the encoder's.", nameof(options));
+        using (no_grad())
+        {
+            foreach (var (name, tensor) in source)
+                target[name].copy_(tensor);
+        }
+        return manifest;
+
+        static string Join(IEnumerable<float> values) => string.Join(", ", values.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>An encoder spec in words, for error messages.</summary>
+    private static string Describe(EncoderSpec spec) =>
+        $"{spec.Stem} stem, widths [{string.Join(", ", spec.Widths)}], blocks [{string.Join(", ", spec.BlocksPerStage)}], split {spec.InvariantChannels} + {spec.EquivariantChannels}";
+
     /// <summary>Saves the trained encoder as a model file (atomically).</summary>
     public void SaveModel(string path, IReadOnlyDictionary<string, string>? provenance = null) =>
         ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.Height, Options.Mean, Options.Std, provenance);
@@ -229,7 +294,7 @@ public sealed class Pretrainer : IDisposable
     /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
     internal CheckpointFingerprint Fingerprint() => new(
         Model.Method.Name, EncoderSpecs.ToSpec(Model.EncoderConfig), _data.Height, _data.ClassNames.Count, _data.Count,
-        Options.Steps, Options.BatchSize, Options.Seed);
+        Options.Steps, Options.BatchSize, Options.Seed, InitManifest?.WeightsSha256, Options.FrozenStages);
 
     /// <inheritdoc />
     public void Dispose()

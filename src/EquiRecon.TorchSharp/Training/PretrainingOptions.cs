@@ -1,4 +1,5 @@
 using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.IO;
 
 namespace EquiRecon.TorchSharp.Training;
 
@@ -50,6 +51,35 @@ public sealed record PretrainingOptions
     /// <summary>Per-channel RGB standard deviation (default CIFAR-10's).</summary>
     public IReadOnlyList<float> Std { get; init; } = ImageTensors.Cifar10Std;
 
+    /// <summary>
+    /// A <c>.equirecon</c> model file whose encoder weights and BatchNorm running statistics initialise the encoder
+    /// before step 0 (the method's heads are initialised from <see cref="Seed"/> as usual). Its architecture must equal
+    /// the trainer's encoder, and <see cref="Mean"/> and <see cref="Std"/> must equal its normalisation (set all three
+    /// with <see cref="ContinuingFrom"/>). Default <see langword="null"/>: random initialisation.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
+    /// Leading encoder stages kept fixed (default 0: nothing frozen). <c>k ≥ 1</c> freezes the stem (<c>conv1</c>,
+    /// <c>bn1</c>) and the residual stages <c>layer1</c> … <c>layerk</c>: their parameters get no gradient and are not
+    /// optimised, and their BatchNorm layers stay in eval mode (running statistics fixed). At most the encoder's number
+    /// of stages. Usually combined with <see cref="InitFrom"/>.
+    /// </summary>
+    public int FrozenStages { get; init; }
+
+    /// <summary>
+    /// These options continuing from the model file <paramref name="modelFile"/>: <see cref="InitFrom"/> set to it and
+    /// <see cref="Mean"/> and <see cref="Std"/> to its manifest's normalisation (only the manifest is read here; the
+    /// trainer loads and checks the weights).
+    /// </summary>
+    /// <exception cref="ModelFileException">The file is missing, not a model file, or its manifest is invalid.</exception>
+    public PretrainingOptions ContinuingFrom(string modelFile)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
+        var manifest = ModelFile.ReadManifest(modelFile);
+        return this with { InitFrom = modelFile, Mean = manifest.Mean.ToArray(), Std = manifest.Std.ToArray() };
+    }
+
     /// <summary>Checks every option; throws naming the option.</summary>
     public void Validate()
     {
@@ -69,5 +99,8 @@ public sealed record PretrainingOptions
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
         if (Mean.Count != 3 || Std.Count != 3 || Std.Any(s => s <= 0))
             throw new ArgumentException("Mean and Std need 3 values each (RGB), with positive Std.", nameof(Std));
+        if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
+            throw new ArgumentException("InitFrom is blank; give a model file or null.", nameof(InitFrom));
+        ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));
     }
 }

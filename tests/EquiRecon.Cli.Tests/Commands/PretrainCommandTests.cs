@@ -1,5 +1,8 @@
 using System.CommandLine;
 using EquiRecon.Cli.Commands;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Runtime;
 
 namespace EquiRecon.Cli.Tests.Commands;
 
@@ -101,5 +104,63 @@ public sealed class PretrainCommandTests
         code.Should().Be(1);
         error.Should().Contain("already holds a training checkpoint").And.Contain("--resume");
         File.ReadAllText(checkpoint).Should().Be("an earlier run");
+    }
+
+    /// <summary>A model file of the tiny encoder (a layout that is no preset) with its own normalisation.</summary>
+    private static string WriteInitModel(string path)
+    {
+        TorchNative.EnsureLoaded();
+        using var encoder = new ResNetEncoder(TinyData.Encoder);
+        ModelFile.Save(path, encoder, "vicreg", 16, [0.5f, 0.4f, 0.3f], [0.2f, 0.25f, 0.3f]);
+        return path;
+    }
+
+    [Fact]
+    public void Init_and_freeze_stages_continue_from_a_model_file_and_record_it_in_the_provenance()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var init = WriteInitModel(dir.Sub("init.equirecon"));
+        var outDir = dir.Sub("out");
+
+        var (code, output, error) = Cli.Run("pretrain", "--method", "equirecon", "--data", data, "--out", outDir, "--image-size", "16",
+            "--batch-size", "4", "--steps", "2", "--threads", "1", "--init", init, "--freeze-stages", "1");
+
+        code.Should().Be(0, error + output);
+        var manifest = ModelFile.ReadManifest(Path.Combine(outDir, "model.equirecon"));
+        var initManifest = ModelFile.ReadManifest(init);
+        EncoderSpecs.SameArchitecture(manifest.Encoder, initManifest.Encoder).Should().BeTrue("the architecture comes from the init file");
+        manifest.Mean.Should().Equal(initManifest.Mean);
+        manifest.Std.Should().Equal(initManifest.Std);
+        manifest.Provenance["frozen_stages"].Should().Be("1");
+        manifest.Provenance["init_from"].Should().Contain("init.equirecon").And.Contain(initManifest.WeightsSha256).And.Contain("vicreg");
+        manifest.Provenance["encoder"].Should().Be("from init.equirecon");
+    }
+
+    [Fact]
+    public void A_missing_or_mismatched_init_file_or_too_many_frozen_stages_fail_naming_the_option()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var init = WriteInitModel(dir.Sub("init.equirecon"));
+        string[] common = ["pretrain", "--method", "vicreg", "--data", data, "--out", dir.Sub("out"), "--image-size", "16", "--batch-size", "4", "--steps", "1"];
+
+        var (code, _, error) = Cli.Run([.. common, "--init", dir.Sub("missing.equirecon")]);
+        code.Should().Be(1);
+        error.Should().Contain("--init").And.Contain("missing.equirecon").And.NotContain("   at ");
+
+        File.WriteAllText(dir.Sub("corrupt.equirecon"), "not a zip");
+        (code, _, error) = Cli.Run([.. common, "--init", dir.Sub("corrupt.equirecon")]);
+        code.Should().Be(1);
+        error.Should().Contain("--init").And.Contain("corrupt.equirecon");
+
+        (code, _, error) = Cli.Run([.. common, "--init", init, "--encoder", "small-cifar-resnet"]);
+        code.Should().Be(1);
+        error.Should().Contain("--encoder").And.Contain("--init").And.Contain("small-cifar-resnet");
+
+        (code, _, error) = Cli.Run([.. common, "--init", init, "--freeze-stages", "5"]);
+        code.Should().Be(1);
+        error.Should().Contain("--freeze-stages").And.Contain("4 stages");
+        Directory.Exists(dir.Sub("out")).Should().BeFalse();
     }
 }

@@ -1,6 +1,8 @@
 using System.Reflection;
 using EquiRecon.MLNet.Pretraining;
 using EquiRecon.MLNet.Tests.TestSupport;
+using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using TorchSharp;
 
@@ -150,5 +152,38 @@ public sealed class PretrainingTests
 
         mlContext.Transforms.EquiRecon().Pretrain(Tiny()).Invoking(e => e.Fit(images))
             .Should().Throw<InvalidOperationException>().WithMessage("*GpuDeviceId is 0*CUDA is not available*FallbackToCpu*");
+    }
+
+    [Fact]
+    public void InitModelFile_and_FrozenStages_continue_from_a_model_file_with_its_architecture_and_normalisation()
+    {
+        using var temp = new TempDir();
+        var paths = TestImages.WriteSyntheticPngs(temp.Path, 16);
+        var mlContext = new MLContext(seed: 1);
+        var images = TinyModel.Images(mlContext).Fit(TinyModel.Data(mlContext, paths)).Transform(TinyModel.Data(mlContext, paths));
+        var init = temp.File("init.equirecon");
+        torch.manual_seed(3);
+        using (var encoder = EncoderFactory.Create(TinyModel.Encoder))
+            ModelFile.Save(init, encoder, "vicreg", TinyModel.Size, [0.5f, 0.4f, 0.3f], [0.2f, 0.25f, 0.3f]);
+        var initManifest = ModelFile.ReadManifest(init);
+        var options = Tiny(steps: 2) with { EncoderConfig = null, Encoder = "cifar-resnet18", InitModelFile = init, FrozenStages = 2 };
+
+        var featurizer = mlContext.Transforms.EquiRecon().Pretrain(options).Fit(images);
+
+        EncoderSpecs.SameArchitecture(featurizer.Manifest.Encoder, initManifest.Encoder).Should().BeTrue("the architecture is the init file's");
+        featurizer.Manifest.Mean.Should().Equal(initManifest.Mean);
+        featurizer.Manifest.Std.Should().Equal(initManifest.Std);
+        featurizer.Manifest.Provenance["frozenStages"].Should().Be("2");
+        featurizer.Manifest.Provenance["initFrom"].Should().Contain("init.equirecon").And.Contain(initManifest.WeightsSha256);
+
+        var catalog = mlContext.Transforms.EquiRecon();
+        catalog.Invoking(c => c.Pretrain(Tiny() with { FrozenStages = -1 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("FrozenStages");
+        catalog.Pretrain(Tiny() with { FrozenStages = 5 }).Invoking(e => e.Fit(images)).Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("*FrozenStages must lie in [0, 4]*");
+        var other = new ResNetEncoderConfig(ResNetStem.Cifar, [8, 8, 16, 16], [1, 1, 2, 1]);
+        catalog.Pretrain(Tiny() with { EncoderConfig = other, InitModelFile = init }).Invoking(e => e.Fit(images)).Should().Throw<ArgumentException>()
+            .WithMessage("*InitFrom*blocks [1, 1, 1, 1]*blocks [1, 1, 2, 1]*");
+        catalog.Pretrain(Tiny() with { InitModelFile = temp.File("missing.equirecon") }).Invoking(e => e.Fit(images)).Should().Throw<ModelFileException>()
+            .WithMessage("*missing.equirecon*");
     }
 }
