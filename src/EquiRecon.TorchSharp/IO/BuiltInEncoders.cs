@@ -57,7 +57,7 @@ public static class BuiltInEncoders
 
     /// <summary>How error messages name <paramref name="encoder"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="encoder"/> is not a defined value.</exception>
-    public static string Describe(BuiltInEncoder encoder) => Check(encoder) switch
+    internal static string Describe(BuiltInEncoder encoder) => Check(encoder) switch
     {
         BuiltInEncoder.NaturalImage => $"the built-in encoder {nameof(BuiltInEncoder.NaturalImage)} (package {NaturalImagePackageId})",
         _ => DefaultEncoder.SourceName,
@@ -88,12 +88,19 @@ public static class BuiltInEncoders
         Assembly assembly;
         try
         {
+            // A package reference puts the assembly in the application's dependencies; a copy beside the application
+            // (not in its .deps.json, e.g. next to the equirecon tool) is tried next.
             assembly = Assembly.Load(new AssemblyName(assemblyName));
         }
         catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
         {
-            missing = $"assembly '{assemblyName}' not found: {e.Message}";
-            return null;
+            string beside = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+            if (!File.Exists(beside))
+            {
+                missing = $"assembly '{assemblyName}' not found: {e.Message}";
+                return null;
+            }
+            assembly = Assembly.LoadFrom(beside);
         }
         var method = assembly.GetType(typeName, throwOnError: false)?.GetMethod(ReadBytesMethodName, BindingFlags.Public | BindingFlags.Static, Type.EmptyTypes);
         missing = method is null || method.ReturnType != typeof(byte[])

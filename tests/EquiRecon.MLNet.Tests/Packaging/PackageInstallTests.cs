@@ -63,7 +63,7 @@ public sealed class PackageInstallTests
         using var temp = new TempDir();
         using var feed = new LocalPackageFeed(temp, TorchSharpProject, MLNetProject, NaturalImageProject);
         const string id = "EquiRecon.Models.NaturalImage";
-        feed.Entries(id).Should().Contain(["icon.png", "README.md", "NOTICE.txt", "LICENSE.txt", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
+        feed.Entries(id).Should().Contain(["icon.png", "README.md", "NOTICE.txt", "LICENSE", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
         new FileInfo(feed.Package(id)).Length.Should().BeGreaterThan(10_000_000, "the model file is inside");
         new FileInfo(feed.Package("EquiRecon.TorchSharp")).Length.Should().BeLessThan(10_000_000, "the core packages stay small");
 
