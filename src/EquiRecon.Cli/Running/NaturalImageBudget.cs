@@ -153,12 +153,13 @@ internal static class NaturalImageBudgets
 
     /// <summary>
     /// <c>small</c>: the CPU budget (at most 90 minutes for the Imagenette table on 2 cores), chosen from throughput measured
-    /// on the 2 cores while other builds ran (load 5–9): a training step of 64 images at 128 px with the stem and stages
-    /// 1–2 frozen took 7.8 s for vicreg and 18 s for equirecon (decoder depth 2; depth 1 here), so the stem and stages 1–3
-    /// are frozen (only stage 4, 8.4 M of the 11.7 M weights, and the heads train), 100 steps of 64 images per row
-    /// (about 0.9 epoch of the 6,269 pretraining images). 128 px is the smallest size the issue allows and keeps a 4 × 4
-    /// token grid for the reconstruction. Evaluation: 7 × 1,800 forward passes per row for the six probes (x once, g(x)
-    /// per transformation) at about 40–75 images/s.
+    /// on the 2 cores while other builds ran (load 5–13): a training step of 64 images at 128 px with the stem and stages
+    /// 1–2 frozen took 7.8 s for vicreg and 18 s for equirecon (decoder depth 2; depth 1 here); a ResNet-18 forward ran at
+    /// 15–40 images/s; one papers-size probe fit (MLP 1024 × 1024, 20 epochs of 1,200 pairs) took about 30 s, and every row
+    /// needs 18 of them (six transformations × three parts). So: the stem and stages 1–3 are frozen (stage 4, 8.4 M of the
+    /// 16.3 M weights, and the heads train), 80 steps of 64 images per row (about 0.6 epoch of the 8,669 pretraining
+    /// images), 800 / 400 probe images (7 × 1,200 forward passes per row: x once, g(x) per transformation) and 10 probe
+    /// epochs. 128 px is the smallest size the issue allows and keeps a 4 × 4 token grid for the reconstruction.
     /// </summary>
     public static NaturalImageBudget Small { get; } = new()
     {
@@ -166,13 +167,13 @@ internal static class NaturalImageBudgets
         Purpose = "continued pretraining on CPU: at most about 90 min for the Imagenette table on 2 cores",
         ImageSize = 128,
         FrozenStages = 3,
-        Steps = 100,
+        Steps = 80,
         BatchSize = 64,
         LearningRate = 3e-4,
         Heads = new HeadSizes(ExpanderWidth: 1024, ProjectorWidth: 512, Decoder: new ReconstructionDecoderOptions(Width: 256, Heads: 4, Depth: 1)),
-        ProbeTrainImages = 1200,
-        ProbeTestImages = 600,
-        ProbeEpochs = 20,
+        ProbeTrainImages = 800,
+        ProbeTestImages = 400,
+        ProbeEpochs = 10,
         LinearEpochs = 50,
         TransferTrainImages = 1000,
         TransferTestImages = 500,

@@ -72,6 +72,31 @@ public static class ModelFile
     public static ModelManifest ReadManifest(byte[] bytes, string sourceName = "(in-memory model file)") =>
         Read(bytes, sourceName, readWeights: false).Manifest;
 
+    /// <summary>
+    /// Reads and validates a model file held in memory without creating tensors or loading TorchSharp's native library:
+    /// the manifest (validated as by <see cref="ReadManifest(byte[], string)"/>) and the raw <c>encoder.bin</c> entry
+    /// (TorchSharp's state-dict format), whose SHA-256 is checked against the manifest. For readers that do not run
+    /// libtorch, such as the ONNX export of EquiRecon.Onnx.
+    /// </summary>
+    /// <param name="bytes">The model file, byte for byte.</param>
+    /// <param name="sourceName">Names the bytes in error messages.</param>
+    /// <returns>The manifest and the weights entry's bytes.</returns>
+    /// <exception cref="ModelFileException">The bytes are not a valid model file, or the weights' SHA-256 differs from the manifest's.</exception>
+    public static (ModelManifest Manifest, byte[] Weights) ReadWeights(byte[] bytes, string sourceName = "(in-memory model file)")
+    {
+        var (manifest, weights) = Read(bytes, sourceName, readWeights: true);
+        return (manifest, weights!);
+    }
+
+    /// <summary>Reads and validates a model file's manifest and raw weights without loading TorchSharp's native library; see <see cref="ReadWeights(byte[], string)"/>.</summary>
+    /// <param name="path">The model file.</param>
+    /// <exception cref="ModelFileException">The file is missing or not a valid model file, or the weights' SHA-256 differs from the manifest's.</exception>
+    public static (ModelManifest Manifest, byte[] Weights) ReadWeights(string path)
+    {
+        var (manifest, weights) = Read(path, readWeights: true);
+        return (manifest, weights!);
+    }
+
     /// <summary>Loads a model file held in memory into an encoder ready for batched inference; validates like <see cref="Load(string, torch.Device?)"/>.</summary>
     /// <param name="bytes">The model file, byte for byte.</param>
     /// <param name="sourceName">Names the bytes in error messages.</param>
