@@ -333,6 +333,7 @@ internal static class NaturalImageRunner
                         ImageSize = budget.ImageSize,
                         TrainImages = budget.CamVidTrainImages,
                         TestImages = budget.CamVidTestImages,
+                        Epochs = budget.CamVidEpochs,
                     }, seed, console.Text);
                     console.Line($"{title}: camvid     mIoU {camvidScore.MeanIoU:F3} (pixel accuracy {camvidScore.PixelAccuracy:P1})");
                     var row = new NaturalImageRow(method, seed, new Dictionary<string, double>(), new Dictionary<string, double>(),
