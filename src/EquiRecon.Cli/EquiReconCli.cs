@@ -16,6 +16,7 @@ public static class EquiReconCli
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ReproduceCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 }

@@ -24,6 +24,9 @@ public sealed partial class EquiReconCatalog
     /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
     /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
     /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelPath"/>.</param>
+    /// <param name="runtime">Which runtime computes the fitted probe's rows: <see cref="InferenceRuntime.TorchSharp"/> or
+    /// <see cref="InferenceRuntime.OnnxRuntime"/> (then a saved probe runs without libtorch). Fitting always uses TorchSharp.
+    /// Default <see cref="InferenceRuntime.TorchSharp"/>.</param>
     /// <returns>The estimator; see <see cref="TransformationProbeOptions"/> for the other defaults.</returns>
     /// <exception cref="ArgumentException">A name is empty, or both <paramref name="modelPath"/> and <paramref name="builtInEncoder"/> are given.</exception>
     /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
@@ -41,11 +44,13 @@ public sealed partial class EquiReconCatalog
         string? outputColumnName = null,
         string imageColumnName = TransformationProbeOptions.DefaultImageColumnName,
         string? transformedImageColumnName = null,
-        BuiltInEncoder? builtInEncoder = null)
+        BuiltInEncoder? builtInEncoder = null,
+        InferenceRuntime runtime = InferenceRuntime.TorchSharp)
         => TransformationProbe(new TransformationProbeOptions
         {
             ModelPath = modelPath,
             BuiltInEncoder = builtInEncoder,
+            Runtime = runtime,
             Kind = kind,
             OutputColumnName = outputColumnName,
             ImageColumnName = imageColumnName,

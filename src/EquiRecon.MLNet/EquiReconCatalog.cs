@@ -73,6 +73,9 @@ public sealed partial class EquiReconCatalog
     /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
     /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
     /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelFile"/>.</param>
+    /// <param name="runtime">Which runtime computes the features: <see cref="InferenceRuntime.TorchSharp"/> (needs a TorchSharp backend
+    /// package) or <see cref="InferenceRuntime.OnnxRuntime"/> (needs <c>Microsoft.ML.OnnxRuntime</c>, no libtorch). Default
+    /// <see cref="InferenceRuntime.TorchSharp"/>.</param>
     /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>
     /// <exception cref="ArgumentException">Both <paramref name="modelFile"/> and <paramref name="builtInEncoder"/> are given, or a name is empty.</exception>
     /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
@@ -95,11 +98,13 @@ public sealed partial class EquiReconCatalog
         string inputColumnName = EquiReconColumnNames.Image,
         string invariantColumnName = EquiReconColumnNames.Invariant,
         string equivariantColumnName = EquiReconColumnNames.Equivariant,
-        BuiltInEncoder? builtInEncoder = null)
+        BuiltInEncoder? builtInEncoder = null,
+        InferenceRuntime runtime = InferenceRuntime.TorchSharp)
         => FeaturizeImage(new EquiReconFeaturizerOptions
         {
             ModelFile = modelFile,
             BuiltInEncoder = builtInEncoder,
+            Runtime = runtime,
             InputColumnName = inputColumnName,
             InvariantColumnName = invariantColumnName,
             EquivariantColumnName = equivariantColumnName,
@@ -107,7 +112,7 @@ public sealed partial class EquiReconCatalog
 
     /// <summary>
     /// Runs a pretrained EquiRecon encoder over an image column with the settings of <paramref name="options"/>
-    /// (model file or built-in encoder, column names, optional whole-representation column, batch size, CPU fallback).
+    /// (model file or built-in encoder, column names, optional whole-representation column, batch size, CPU fallback, runtime).
     /// </summary>
     /// <param name="options">The settings; see <see cref="EquiReconFeaturizerOptions"/> for the defaults.</param>
     /// <returns>The estimator; its transformer saves and loads with <c>mlContext.Model</c>.</returns>

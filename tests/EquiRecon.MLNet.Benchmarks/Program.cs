@@ -6,6 +6,9 @@
 // (NaturalImageBenchmark.cs; defaults --images 256 --per-row 64 --repeats 2):
 //   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --built-in natural-image [--images N] [--batch 64]
 //       [--threads N] [--data <folder with imagenette-160/>] [--per-row N] [--repeats N]
+// Runtime = TorchSharp against Runtime = OnnxRuntime (RuntimeComparisonBenchmark.cs: default encoder at 32 px, ResNet-18 at 224 px,
+// Transform and PredictionEngine over in-memory pixel vectors; defaults --images 1000 --per-row 300 --images-224 128 --per-row-224 32 --repeats 2):
+//   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --runtime-comparison [--batch 64] [--threads N]
 using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.MLNet;
@@ -33,6 +36,14 @@ int perRow = GetInt("--per-row", 200);
 int repeats = GetInt("--repeats", 3);
 string encoderName = Get("--encoder", "small-cifar-resnet");
 string threads = Get("--threads", "");
+if (args.Contains("--runtime-comparison"))
+{
+    TorchNative.EnsureLoaded();
+    if (threads.Length > 0)
+        torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+    return RuntimeComparisonBenchmark.Run(batch, GetInt("--repeats", 2), GetInt("--images", 1000), GetInt("--per-row", 300),
+        GetInt("--images-224", 128), GetInt("--per-row-224", 32));
+}
 if (Get("--built-in", "") is { Length: > 0 } builtIn)
 {
     if (builtIn != "natural-image")

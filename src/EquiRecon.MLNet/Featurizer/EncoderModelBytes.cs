@@ -11,7 +11,8 @@ namespace EquiRecon.MLNet.Featurizer;
 /// </summary>
 internal static class EncoderModelBytes
 {
-    private const string Source = "the encoder model file embedded in the ML.NET model";
+    /// <summary>How error messages name an embedded model file.</summary>
+    public const string Source = "the encoder model file embedded in the ML.NET model";
 
     /// <summary>The built-in encoder used when an option names neither a model file nor a built-in encoder.</summary>
     public const BuiltInEncoder DefaultBuiltIn = BuiltInEncoder.SmallCifar;

@@ -19,8 +19,8 @@ namespace EquiRecon.MLNet.Featurizer;
 /// | Does this estimator need to look at the data to train its parameters? | No (the encoder is pretrained; `Fit` checks the schema and loads it) |
 /// | Input column data type | <xref:Microsoft.ML.Transforms.Image.ImageDataViewType> of the model's input size `S × S` (e.g. `ResizeImages(S, S)`), or a known-size vector of <xref:System.Single> with `3 · S · S` values, channels first, RGB, in [0, 255] (`ExtractPixels` with its defaults) |
 /// | Output column data type | Known-sized vectors of <xref:System.Single>: `Invariant` (`C_inv`), `Equivariant` (`C_eqv`), optionally `Features` (`C`) |
-/// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.ImageAnalytics, EquiRecon.MLNet, a TorchSharp backend (TorchSharp-cpu or a CUDA one) |
-/// | Exportable to ONNX | No |
+/// | Required NuGet in addition to Microsoft.ML | Microsoft.ML.ImageAnalytics, EquiRecon.MLNet, and for `Runtime = TorchSharp` (the default) a TorchSharp backend (TorchSharp-cpu or a CUDA one), for `Runtime = OnnxRuntime` Microsoft.ML.OnnxRuntime (or a GPU build) |
+/// | Exportable to ONNX | Its encoder: `EquiRecon.Onnx.OnnxExport.ExportEncoder` or `equirecon export --format onnx` (ML.NET's `ConvertToOnnx` of the pipeline: no) |
 ///
 /// The model's normalisation (mean and std of its manifest) is applied inside; do not normalise the pixels before.
 /// `Transform` encodes `BatchSize` rows per forward pass (a look-ahead cursor), a `PredictionEngine` one row per pass;
@@ -72,14 +72,15 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong type or size; the message
     /// names the column and the expected type.</exception>
     /// <exception cref="InvalidOperationException"><c>mlContext.GpuDeviceId</c> is set, CUDA is not available and falling back
-    /// to the CPU is not allowed.</exception>
+    /// to the CPU is not allowed; or the native library of the chosen runtime (libtorch, ONNX Runtime) is missing (the message
+    /// names the package to add).</exception>
     /// <exception cref="ModelFileException">The model file's weights are corrupt or do not match its manifest.</exception>
     public EquiReconFeaturizerTransformer Fit(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
         FeaturizerInput.Check(_host, input.Schema, Options.InputColumnName, Manifest.InputSize, nameof(input));
         return new EquiReconFeaturizerTransformer(_env, _modelBytes, Options.InputColumnName, Options.InvariantColumnName,
-            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu);
+            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu, Options.Runtime);
     }
 
     /// <summary>

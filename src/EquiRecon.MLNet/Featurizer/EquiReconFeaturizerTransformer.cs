@@ -2,11 +2,11 @@ using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.MLNet.Runtime;
 using EquiRecon.MLNet.Transforms;
+using EquiRecon.Onnx;
 using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using TorchSharp;
 
 // Loaders ML.NET finds by LoaderSignature when it reads a zip (it loads this assembly by the name the zip records).
 [assembly: LoadableClass(typeof(EquiReconFeaturizerTransformer), null, typeof(SignatureLoadModel),
@@ -38,6 +38,13 @@ namespace EquiRecon.MLNet.Featurizer;
 /// when a GPU was asked for and <see cref="FallbackToCpu"/> (or, when that is null, <c>mlContext.FallbackToCpu</c>)
 /// does not allow falling back. The device is chosen when the transformer is created (by <c>Fit</c> or by
 /// <c>mlContext.Model.Load</c>, from that context's settings).
+/// </para>
+/// <para>
+/// <b>Runtime.</b> <see cref="Runtime"/> (<see cref="InferenceRuntime"/>, saved with the model) selects TorchSharp or
+/// ONNX Runtime. With <see cref="InferenceRuntime.OnnxRuntime"/> the encoder is exported to ONNX once, in memory, when
+/// the transformer is created, and every pass runs in one ONNX Runtime session (CUDA execution provider for
+/// <c>mlContext.GpuDeviceId</c> where the application's ONNX Runtime package has it); no TorchSharp backend is needed, and
+/// concurrent passes (several <c>PredictionEngine</c>s) run in parallel without the lock described below.
 /// </para>
 /// <para>
 /// <b>Threads.</b> The transformer holds one encoder, loaded once. Several cursors and several
@@ -72,14 +79,15 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     private const int FlagFeaturesColumn = 1;
 
     private readonly byte[] _modelBytes;
-    private readonly PretrainedEncoder _encoder;
+    private readonly IFeatureEncoder _encoder;
     private readonly (int Start, int Length)[] _segments;
 
     /// <summary>Creates the transformer for the model file in <paramref name="modelBytes"/> and loads its encoder.</summary>
     /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
     /// <exception cref="InvalidOperationException">A GPU is requested and not available, and falling back is not allowed.</exception>
     internal EquiReconFeaturizerTransformer(IHostEnvironment env, byte[] modelBytes, string inputColumnName,
-        string invariantColumnName, string equivariantColumnName, string? featuresColumnName, int batchSize, bool? fallbackToCpu)
+        string invariantColumnName, string equivariantColumnName, string? featuresColumnName, int batchSize, bool? fallbackToCpu,
+        InferenceRuntime runtime = InferenceRuntime.TorchSharp)
         : base(RegisterHost(env), inputColumnName, CheckedOutputs(inputColumnName, invariantColumnName, equivariantColumnName, featuresColumnName, batchSize))
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
@@ -87,8 +95,9 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         BatchSize = batchSize;
         FallbackToCpu = fallbackToCpu;
         FeaturesColumnName = featuresColumnName;
-        _encoder = LoadEncoder(env, modelBytes, fallbackToCpu);
-        _segments = Segments(_encoder, FeaturesColumnName is not null);
+        Runtime = CheckRuntime(runtime);
+        (Manifest, _encoder) = LoadEncoder(env, modelBytes, fallbackToCpu, runtime);
+        _segments = Segments(Manifest, FeaturesColumnName is not null);
     }
 
     private EquiReconFeaturizerTransformer(IHostEnvironment env, IHost host, ModelLoadContext ctx)
@@ -99,6 +108,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         // int: flags (1: the third output column is the whole representation)
         // int: batch size of the batched Transform path
         // byte: FallbackToCpu (0: follow the MLContext, 1: false, 2: true)
+        // byte: InferenceRuntime (0: TorchSharp, 1: OnnxRuntime); absent before version 0x00010002 (TorchSharp)
         // stream "EncoderModel": the EquiRecon model file (zip with manifest.json and encoder.bin)
         int flags = ctx.Reader.ReadInt32();
         host.CheckDecode((flags & ~FlagFeaturesColumn) == 0, "unknown featurizer flags");
@@ -110,33 +120,47 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         byte fallback = ctx.Reader.ReadByte();
         host.CheckDecode(fallback <= 2, "invalid FallbackToCpu setting");
         FallbackToCpu = fallback == 0 ? null : fallback == 2;
+        if (ctx.Header.ModelVerWritten >= VersionWithRuntime)
+        {
+            byte runtime = ctx.Reader.ReadByte();
+            host.CheckDecode(Enum.IsDefined((InferenceRuntime)runtime), "unknown inference runtime");
+            Runtime = (InferenceRuntime)runtime;
+        }
+        else
+        {
+            Runtime = InferenceRuntime.TorchSharp;
+        }
+
         _modelBytes = ModelBlob.Load(ctx, ModelStream);
         try
         {
-            _encoder = LoadEncoder(env, _modelBytes, FallbackToCpu);
+            (Manifest, _encoder) = LoadEncoder(env, _modelBytes, FallbackToCpu, Runtime);
         }
         catch (ModelFileException e)
         {
             throw host.ExceptDecode(e, "The EquiRecon model embedded in this ML.NET model is invalid: " + e.Message);
         }
 
-        _segments = Segments(_encoder, hasFeatures);
+        _segments = Segments(Manifest, hasFeatures);
     }
 
     /// <summary>The manifest of the encoder's model file: method, architecture, input size, normalisation, provenance.</summary>
-    public ModelManifest Manifest => _encoder.Manifest;
+    public ModelManifest Manifest { get; }
 
     /// <summary>Side <c>S</c> of the square images the encoder takes, in pixels.</summary>
-    public int InputSize => _encoder.InputSize;
+    public int InputSize => Manifest.InputSize;
 
     /// <summary>Length of the invariant column, <c>C_inv</c>.</summary>
-    public int InvariantSize => _encoder.Split.InvariantChannels;
+    public int InvariantSize => Manifest.Encoder.InvariantChannels;
 
     /// <summary>Length of the equivariant column, <c>C_eqv</c>.</summary>
-    public int EquivariantSize => _encoder.Split.EquivariantChannels;
+    public int EquivariantSize => Manifest.Encoder.EquivariantChannels;
 
     /// <summary>Length of the whole representation, <c>C = C_inv + C_eqv</c> (the optional features column).</summary>
-    public int FeatureSize => _encoder.Split.Channels;
+    public int FeatureSize => InvariantSize + EquivariantSize;
+
+    /// <summary>The runtime that computes the forward passes (saved with the model).</summary>
+    public InferenceRuntime Runtime { get; }
 
     /// <summary>Name of the invariant output column.</summary>
     public string InvariantColumnName => OutputColumnNames[0];
@@ -153,8 +177,8 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// <summary>The fallback setting: <see langword="null"/> follows <c>mlContext.FallbackToCpu</c>.</summary>
     public bool? FallbackToCpu { get; }
 
-    /// <summary>The device inference runs on, e.g. <c>cpu</c> or <c>cuda:0</c>.</summary>
-    public string Device => _encoder.Device.ToString();
+    /// <summary>The device inference runs on, e.g. <c>cpu</c> or <c>cuda:0</c> (of TorchSharp or ONNX Runtime, see <see cref="Runtime"/>).</summary>
+    public string Device => _encoder.Device;
 
     /// <summary>The embedded EquiRecon model file (a copy): write it to disk to use the encoder outside ML.NET (<c>ModelFile.Load</c>).</summary>
     public byte[] GetModelFileBytes() => (byte[])_modelBytes.Clone();
@@ -188,13 +212,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
             return;
         }
 
-        using (var scope = torch.NewDisposeScope())
-        {
-            var images = batch.ToTensor();
-            var output = _encoder.Encode(images);
-            var values = output.Pooled.to(torch.ScalarType.Float32).cpu().contiguous();
-            values.data<float>().CopyTo(destination);
-        }
+        _encoder.Encode(batch, destination);
 
         for (int slot = 0; slot < count; slot++)
         {
@@ -206,10 +224,13 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// <summary>Where output column <paramref name="outputIndex"/> lies inside a row of the pooled representation.</summary>
     internal (int Start, int Length) Segment(int outputIndex) => _segments[outputIndex];
 
+    // 0x00010001: initial; 0x00010002: the inference runtime byte.
+    private const uint VersionWithRuntime = 0x00010002;
+
     private static VersionInfo GetVersionInfo() => CreateVersionInfo(
         modelSignature: "ERFEATUR",
-        verWrittenCur: 0x00010001, // Initial
-        verReadableCur: 0x00010001,
+        verWrittenCur: VersionWithRuntime,
+        verReadableCur: VersionWithRuntime,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderType: typeof(EquiReconFeaturizerTransformer));
@@ -226,17 +247,41 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         return features is null ? [invariant, equivariant] : [invariant, equivariant, features];
     }
 
-    private static PretrainedEncoder LoadEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
+    private static InferenceRuntime CheckRuntime(InferenceRuntime runtime)
+        => Enum.IsDefined(runtime)
+            ? runtime
+            : throw new ArgumentOutOfRangeException(nameof(runtime), runtime, $"Unknown inference runtime; choose {string.Join(" or ", Enum.GetNames<InferenceRuntime>())}.");
+
+    /// <summary>
+    /// The forward pass for <paramref name="runtime"/>: TorchSharp loads the model file's encoder on the device the context
+    /// selects; ONNX Runtime exports it to ONNX in memory (no libtorch) and opens a session. The ONNX branch lives in its
+    /// own method so that the TorchSharp types of the other one are never touched when it runs.
+    /// </summary>
+    private static (ModelManifest Manifest, IFeatureEncoder Encoder) LoadEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu, InferenceRuntime runtime)
+        => runtime == InferenceRuntime.OnnxRuntime
+            ? LoadOnnxEncoder(env, modelBytes, fallbackToCpu)
+            : LoadTorchEncoder(env, modelBytes, fallbackToCpu);
+
+    private static (ModelManifest, IFeatureEncoder) LoadOnnxEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
     {
-        var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
-        return EncoderModelBytes.Load(modelBytes, device);
+        var manifest = ModelFile.ReadManifest(modelBytes, EncoderModelBytes.Source);
+        var onnx = OnnxExport.ExportEncoderToBytes(modelBytes, sourceName: EncoderModelBytes.Source);
+        var (session, device) = OnnxSessions.Create(env, onnx, fallbackToCpu, UserName);
+        return (manifest, new OnnxFeatureEncoder(session, device, manifest));
     }
 
-    private static (int Start, int Length)[] Segments(PretrainedEncoder encoder, bool hasFeatures)
+    private static (ModelManifest, IFeatureEncoder) LoadTorchEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
     {
-        var split = encoder.Split;
-        (int, int)[] parts = [(0, split.InvariantChannels), (split.InvariantChannels, split.EquivariantChannels)];
-        return hasFeatures ? [.. parts, (0, split.Channels)] : parts;
+        var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
+        var encoder = EncoderModelBytes.Load(modelBytes, device);
+        return (encoder.Manifest, new TorchFeatureEncoder(encoder));
+    }
+
+    private static (int Start, int Length)[] Segments(ModelManifest manifest, bool hasFeatures)
+    {
+        int invariant = manifest.Encoder.InvariantChannels, equivariant = manifest.Encoder.EquivariantChannels;
+        (int, int)[] parts = [(0, invariant), (invariant, equivariant)];
+        return hasFeatures ? [.. parts, (0, invariant + equivariant)] : parts;
     }
 
     // Factory method for SignatureLoadModel.
@@ -267,6 +312,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         ctx.Writer.Write(FeaturesColumnName is null ? 0 : FlagFeaturesColumn);
         ctx.Writer.Write(BatchSize);
         ctx.Writer.Write((byte)(FallbackToCpu switch { null => 0, false => 1, true => 2 }));
+        ctx.Writer.Write((byte)Runtime);
         ModelBlob.Save(ctx, ModelStream, _modelBytes);
     }
 

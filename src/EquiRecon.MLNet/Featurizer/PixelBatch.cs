@@ -79,6 +79,12 @@ internal abstract class PixelBatch : IDisposable
     /// <summary>The rows read so far as one tensor <c>(Count, 3, S, S)</c> on the CPU: uint8 in [0, 255] or float32 in [0, 1].</summary>
     public abstract Tensor ToTensor();
 
+    /// <summary>
+    /// The rows read so far as float32 values in [0, 255], <c>(Count, 3, S, S)</c> row-major (the exported ONNX encoder's
+    /// input), in a buffer the batch owns and overwrites on the next call. Touches no TorchSharp type.
+    /// </summary>
+    public abstract Memory<float> FloatPixels();
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -134,6 +140,17 @@ internal abstract class PixelBatch : IDisposable
 
         public override Tensor ToTensor() => torch.tensor(_pixels, Shape, ScalarType.Byte);
 
+        private float[]? _floats;
+
+        public override Memory<float> FloatPixels()
+        {
+            _floats ??= new float[_pixels.Length];
+            int length = Count * RowLength;
+            for (int i = 0; i < length; i++)
+                _floats[i] = _pixels[i];
+            return _floats.AsMemory(0, length);
+        }
+
         protected override void Dispose(bool disposing)
         {
             if (disposing)
@@ -179,6 +196,8 @@ internal abstract class PixelBatch : IDisposable
             _vector.CopyTo(destination);
             return true;
         }
+
+        public override Memory<float> FloatPixels() => _pixels.AsMemory(0, Count * RowLength);
 
         public override Tensor ToTensor()
         {

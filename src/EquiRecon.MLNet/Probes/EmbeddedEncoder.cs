@@ -1,5 +1,6 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Persistence;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 
@@ -14,6 +15,9 @@ internal sealed class EmbeddedEncoder : IDisposable
 {
     /// <summary>Name of the zip stream holding the model file bytes.</summary>
     public const string StreamName = "EncoderModelFile";
+
+    // The probe and segmentation steps run (and fit) on TorchSharp only; named in the error when libtorch is missing.
+    private const string Component = "EquiRecon's TransformationProbe and Segmentation steps (fitting, Evaluate and Runtime = TorchSharp)";
 
     private EmbeddedEncoder(byte[] modelFileBytes, PretrainedEncoder encoder)
     {
@@ -35,6 +39,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     public static EmbeddedEncoder FromFileOrBuiltIn(string? path, BuiltInEncoder? builtIn)
     {
         var (bytes, _) = EncoderModelBytes.Read(path, builtIn);
+        TorchDevices.EnsureLoaded(Component);
         return new EmbeddedEncoder(bytes, ModelFile.Load(bytes, EncoderModelBytes.Describe(path, builtIn)));
     }
 
@@ -43,6 +48,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     public static EmbeddedEncoder FromBytes(byte[] modelFileBytes)
     {
         ArgumentNullException.ThrowIfNull(modelFileBytes);
+        TorchDevices.EnsureLoaded(Component);
         return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(modelFileBytes, "the encoder model file embedded in the ML.NET model"));
     }
 
@@ -51,9 +57,11 @@ internal sealed class EmbeddedEncoder : IDisposable
 
     /// <summary>Reads the model file bytes written by <see cref="Save"/> and loads the encoder.</summary>
     /// <exception cref="FormatException">The stream is missing or does not hold a valid model file.</exception>
-    public static EmbeddedEncoder Load(ModelLoadContext ctx)
+    public static EmbeddedEncoder Load(ModelLoadContext ctx) => FromStored(ModelBlob.Load(ctx, StreamName));
+
+    /// <summary>Loads the encoder of model file bytes read from an ML.NET model; an invalid file is a <see cref="FormatException"/>.</summary>
+    public static EmbeddedEncoder FromStored(byte[] bytes)
     {
-        byte[] bytes = ModelBlob.Load(ctx, StreamName);
         try
         {
             return FromBytes(bytes);

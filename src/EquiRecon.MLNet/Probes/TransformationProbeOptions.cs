@@ -67,6 +67,14 @@ public sealed record TransformationProbeOptions
     /// <summary>Which encoder output the head reads. Default <see cref="ProbeFeatures.Tokens"/>.</summary>
     public ProbeFeatures Features { get; init; } = ProbeFeatures.Tokens;
 
+    /// <summary>
+    /// Which runtime computes the fitted probe's rows: <see cref="InferenceRuntime.TorchSharp"/> or
+    /// <see cref="InferenceRuntime.OnnxRuntime"/> (encoder and head exported to ONNX in memory; a saved probe then runs
+    /// without libtorch, with <c>Microsoft.ML.OnnxRuntime</c>). Fitting and <c>Evaluate</c> always use TorchSharp; the
+    /// probe runs on the CPU with either. Saved with the model. Default <see cref="InferenceRuntime.TorchSharp"/>.
+    /// </summary>
+    public InferenceRuntime Runtime { get; init; } = InferenceRuntime.TorchSharp;
+
     /// <summary>Width of the head's two hidden layers. Default 256.</summary>
     public int HiddenWidth { get; init; } = 256;
 
@@ -108,6 +116,8 @@ public sealed record TransformationProbeOptions
             throw new ArgumentException($"Unknown probe features {Features}.", nameof(Features));
         if (!Enum.IsDefined(Mode))
             throw new ArgumentException($"Unknown probe mode {Mode}.", nameof(Mode));
+        if (!Enum.IsDefined(Runtime))
+            throw new ArgumentException($"{nameof(Runtime)} is {(int)Runtime}, which is no inference runtime; choose {string.Join(" or ", Enum.GetNames<InferenceRuntime>())}.", nameof(Runtime));
         if (Mode == ProbeMode.BetweenColumns)
         {
             if (string.IsNullOrWhiteSpace(TransformedImageColumnName))

@@ -3,6 +3,7 @@ using EquiRecon.MLNet.Probes;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.Evaluation;
+using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -33,7 +34,9 @@ namespace EquiRecon.MLNet.Probes;
 /// Self-contained: the encoder's model file and the head's weights are stored inside the ML.NET zip, so
 /// <c>mlContext.Model.Load</c> restores it in any process with no registration call and without the model file.
 /// Rows are computed one at a time on the CPU (a batched transform and a <c>PredictionEngine</c> give the same values);
-/// concurrent cursors share the model behind a lock. The transformer is deliberately not <see cref="IDisposable"/>: ML.NET disposes a transformer together with a <c>PredictionEngine</c> made from it, which would break every other engine; its native tensors are released by the garbage collector.
+/// concurrent cursors share the model behind a lock. With <see cref="Runtime"/> <see cref="InferenceRuntime.OnnxRuntime"/>
+/// (saved with the model) the encoder and the head are exported to ONNX in memory and rows run in ONNX Runtime without
+/// the lock and without libtorch; fitting and <see cref="Evaluate"/> still need TorchSharp. The transformer is deliberately not <see cref="IDisposable"/>: ML.NET disposes a transformer together with a <c>PredictionEngine</c> made from it, which would break every other engine; its native tensors are released by the garbage collector.
 /// </para>
 /// </remarks>
 public sealed class TransformationProbeTransformer : RowToRowTransformerBase
@@ -43,10 +46,15 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
     private const string RegistrationName = "EquiReconTransformationProbe";
     private const string HeadStream = "ProbeHead";
 
-    private readonly EmbeddedEncoder _encoder;
-    private readonly RegressionProbeModel _head;
-    private readonly ProbeFeatureExtractor _extractor;
+    private readonly byte[] _encoderBytes;
+    private readonly byte[] _headBytes;
+    private readonly OnnxProbe? _onnx;
     private readonly Lock _gate = new();
+
+    // The TorchSharp parts: loaded at creation with Runtime = TorchSharp, on the first Evaluate with OnnxRuntime.
+    private EmbeddedEncoder? _encoder;
+    private RegressionProbeModel? _head;
+    private ProbeFeatureExtractor? _extractor;
 
     /// <summary>Wraps a fitted head; takes ownership of <paramref name="encoder"/> and <paramref name="head"/>.</summary>
     internal TransformationProbeTransformer(IHostEnvironment env, TransformationProbeOptions options, EmbeddedEncoder encoder, RegressionProbeModel head)
@@ -64,10 +72,15 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         OutputColumnName = options.ResolvedOutputColumnName;
         ImageSize = encoder.Encoder.InputSize;
         OutputSize = ProbeSamples.ParameterCount(Kind, ImageSize);
+        Runtime = options.Runtime;
+        _encoderBytes = encoder.ModelFileBytes;
+        _headBytes = head.ToBytes();
         _encoder = encoder;
         _head = head;
         _extractor = new ProbeFeatureExtractor(encoder.Encoder, Part, Features);
         CheckHead();
+        if (Runtime == InferenceRuntime.OnnxRuntime)
+            _onnx = CreateOnnx(env);
     }
 
     private TransformationProbeTransformer(IHost host, ModelLoadContext ctx)
@@ -83,6 +96,7 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         // string id: output column
         // int: image size S
         // int: output size k
+        // int: runtime (InferenceRuntime), from version 0x00010002 (before: TorchSharp)
         // stream "EncoderModelFile": the EquiRecon model file, byte for byte
         // stream "ProbeHead": RegressionProbeModel.ToBytes()
         Mode = ReadEnum<ProbeMode>(host, ctx, "probe mode");
@@ -95,21 +109,31 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         ImageSize = ctx.Reader.ReadInt32();
         OutputSize = ctx.Reader.ReadInt32();
         host.CheckDecode(ImageSize > 0 && OutputSize > 0, "image and output sizes must be positive");
+        Runtime = ctx.Header.ModelVerWritten >= VersionWithRuntime ? ReadEnum<InferenceRuntime>(host, ctx, "inference runtime") : InferenceRuntime.TorchSharp;
 
-        _encoder = EmbeddedEncoder.Load(ctx);
-        try
+        _encoderBytes = ModelBlob.Load(ctx, EmbeddedEncoder.StreamName);
+        _headBytes = ModelBlob.Load(ctx, HeadStream);
+        if (Runtime == InferenceRuntime.OnnxRuntime)
         {
-            host.CheckDecode(_encoder.Encoder.InputSize == ImageSize, "the stored encoder's input size differs from the stored image size");
-            _head = RegressionProbeModel.FromBytes(ModelBlob.Load(ctx, HeadStream));
-            _extractor = new ProbeFeatureExtractor(_encoder.Encoder, Part, Features);
-            CheckHead();
+            try
+            {
+                host.CheckDecode(ModelFile.ReadManifest(_encoderBytes, "the encoder model file embedded in the ML.NET model").InputSize == ImageSize,
+                    "the stored encoder's input size differs from the stored image size");
+            }
+            catch (ModelFileException e)
+            {
+                throw new FormatException($"The encoder model file stored in the ML.NET model is invalid: {e.Message}", e);
+            }
+            _onnx = CreateOnnx(host);
         }
-        catch
+        else
         {
-            _encoder.Dispose();
-            throw;
+            EnsureTorch();
         }
     }
+
+    /// <summary>The runtime that computes the rows (saved with the model); fitting and <see cref="Evaluate"/> use TorchSharp.</summary>
+    public InferenceRuntime Runtime { get; }
 
     /// <summary>One image relative to canonical, or the second image column relative to the first.</summary>
     public ProbeMode Mode { get; }
@@ -168,9 +192,10 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
             throw new InvalidOperationException($"Evaluating needs at least 2 samples; column '{ImageColumnName}' has {images.shape[0]} image(s).");
         lock (_gate)
         {
+            EnsureTorch();
             using var noGrad = no_grad();
-            var (features, parameters) = ProbeSamples.Make(_extractor, images, Kind, Mode, samplesPerImage, seed);
-            var predicted = _head.call(features);
+            var (features, parameters) = ProbeSamples.Make(_extractor!, images, Kind, Mode, samplesPerImage, seed);
+            var predicted = _head!.call(features);
             var perOutput = RSquared.PerOutput(predicted, parameters);
             return new TransformationProbeMetrics(RSquared.Global(predicted, parameters), perOutput.Average(), perOutput, checked((int)samples));
         }
@@ -192,9 +217,9 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         ctx.SaveNonEmptyString(OutputColumnName);
         ctx.Writer.Write(ImageSize);
         ctx.Writer.Write(OutputSize);
-        _encoder.Save(ctx);
-        lock (_gate)
-            ModelBlob.Save(ctx, HeadStream, _head.ToBytes());
+        ctx.Writer.Write((int)Runtime);
+        ModelBlob.Save(ctx, EmbeddedEncoder.StreamName, _encoderBytes);
+        ModelBlob.Save(ctx, HeadStream, _headBytes);
     }
 
     /// <summary>The input columns, checked: the image column and, in <see cref="ProbeMode.BetweenColumns"/>, the second one.</summary>
@@ -216,22 +241,72 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
             return;
         }
 
+        if (_onnx is not null)
+            _onnx.Predict(image, transformed, ImageColumnName, TransformedImageColumnName, destination);
+        else
+            PredictTorch(image, transformed, destination);
+    }
+
+    /// <summary>The TorchSharp path of <see cref="Predict"/> (its own method, so the ONNX path never touches TorchSharp).</summary>
+    private void PredictTorch(MLImage image, MLImage? transformed, float[] destination)
+    {
         lock (_gate)
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var x = ImageTensorReader.ToTensor(image, ImageSize, ImageSize, ImageColumnName);
             Tensor features = Mode == ProbeMode.BetweenColumns
-                ? _extractor.Extract(cat([x, ImageTensorReader.ToTensor(transformed!, ImageSize, ImageSize, TransformedImageColumnName!)], 0)).view(1, -1)
-                : _extractor.Extract(x);
-            _head.call(features).cpu().data<float>().CopyTo(destination);
+                ? _extractor!.Extract(cat([x, ImageTensorReader.ToTensor(transformed!, ImageSize, ImageSize, TransformedImageColumnName!)], 0)).view(1, -1)
+                : _extractor!.Extract(x);
+            _head!.call(features).cpu().data<float>().CopyTo(destination);
+        }
+    }
+
+    /// <summary>A copy of this probe running on <paramref name="runtime"/> (same encoder, same fitted head).</summary>
+    internal TransformationProbeTransformer WithRuntime(InferenceRuntime runtime)
+    {
+        var options = new TransformationProbeOptions
+        {
+            Mode = Mode,
+            Kind = Kind,
+            Part = Part,
+            Features = Features,
+            ImageColumnName = ImageColumnName,
+            TransformedImageColumnName = TransformedImageColumnName,
+            OutputColumnName = OutputColumnName,
+            Runtime = runtime,
+        };
+        return new TransformationProbeTransformer(Host, options, EmbeddedEncoder.FromStored(_encoderBytes), RegressionProbeModel.FromBytes(_headBytes));
+    }
+
+    private OnnxProbe CreateOnnx(IHostEnvironment env) => new(env, _encoderBytes, _headBytes, Part, Features, Mode, OutputSize, UserName);
+
+    /// <summary>Loads the TorchSharp encoder and head from the stored bytes once (TorchSharp's native library needed).</summary>
+    private void EnsureTorch()
+    {
+        if (_head is not null)
+            return;
+        var encoder = EmbeddedEncoder.FromStored(_encoderBytes);
+        try
+        {
+            Host.CheckDecode(encoder.Encoder.InputSize == ImageSize, "the stored encoder's input size differs from the stored image size");
+            _head = RegressionProbeModel.FromBytes(_headBytes);
+            _extractor = new ProbeFeatureExtractor(encoder.Encoder, Part, Features);
+            _encoder = encoder;
+            CheckHead();
+        }
+        catch
+        {
+            encoder.Dispose();
+            _head = null;
+            throw;
         }
     }
 
     private void CheckHead()
     {
-        int expected = _extractor.Dimension * (Mode == ProbeMode.BetweenColumns ? 2 : 1);
-        if (_head.InputDim != expected || _head.OutputDim != OutputSize)
+        int expected = _extractor!.Dimension * (Mode == ProbeMode.BetweenColumns ? 2 : 1);
+        if (_head!.InputDim != expected || _head.OutputDim != OutputSize)
         {
             throw new FormatException(
                 $"The probe head maps {_head.InputDim} features to {_head.OutputDim} values; this probe needs {expected} to {OutputSize}.");
@@ -247,10 +322,13 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         return result;
     }
 
+    // 0x00010001: initial; 0x00010002: the inference runtime.
+    private const uint VersionWithRuntime = 0x00010002;
+
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "ERTPROBE",
-        verWrittenCur: 0x00010001, // Initial
-        verReadableCur: 0x00010001,
+        verWrittenCur: VersionWithRuntime,
+        verReadableCur: VersionWithRuntime,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(TransformationProbeTransformer).Assembly.FullName);

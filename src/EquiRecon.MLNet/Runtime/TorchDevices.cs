@@ -21,7 +21,7 @@ internal static class TorchDevices
     public static torch.Device Resolve(IHostEnvironment env, bool? fallbackToCpu, string component)
     {
         ArgumentNullException.ThrowIfNull(env);
-        TorchNative.EnsureLoaded();
+        EnsureLoaded(component);
         var settings = env as IHostEnvironmentInternal;
         if (settings?.GpuDeviceId is not int gpu)
             return torch.CPU;
@@ -44,6 +44,27 @@ internal static class TorchDevices
         using var ch = env.Start(component);
         ch.Warning(string.Create(CultureInfo.InvariantCulture, $"mlContext.GpuDeviceId is {gpu} but {reason}; running on the CPU (FallbackToCpu)."));
         return torch.CPU;
+    }
+
+    /// <summary>Loads TorchSharp's native backend (<see cref="TorchNative.EnsureLoaded"/>), turning its absence into an error that says what to add.</summary>
+    /// <param name="component">The component's name, for messages.</param>
+    /// <exception cref="InvalidOperationException">The backend did not load (its own message, e.g. a missing libtorch or an
+    /// old libstdc++, is kept inside); the message names the packages to add and the ONNX Runtime alternative for inference.</exception>
+    public static void EnsureLoaded(string component)
+    {
+        try
+        {
+            TorchNative.EnsureLoaded();
+        }
+        catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException or EntryPointNotFoundException
+            or InvalidOperationException)
+        {
+            throw new InvalidOperationException(
+                $"{component} needs TorchSharp's native backend (libtorch), which did not load ({e.GetBaseException().Message}). Add a TorchSharp backend package " +
+                "(TorchSharp-cpu, or TorchSharp-cuda-linux / TorchSharp-cuda-windows, the version of TorchSharp that EquiRecon references). " +
+                $"Featurizing can run without it: set Runtime = {nameof(InferenceRuntime.OnnxRuntime)} (EquiReconFeaturizerOptions.Runtime) and reference Microsoft.ML.OnnxRuntime; " +
+                "fitting a transformation probe, a segmentation head or pretraining always needs TorchSharp.", e);
+        }
     }
 
     /// <summary>The folder for temporary files of <paramref name="env"/> (<c>mlContext.TempFilePath</c>), else the system's.</summary>

@@ -11,6 +11,7 @@ namespace EquiRecon.MLNet.Tests.Packaging;
 public sealed class PackageInstallTests
 {
     private const string TorchSharpProject = "src/EquiRecon.TorchSharp/EquiRecon.TorchSharp.csproj";
+    private const string OnnxProject = "src/EquiRecon.Onnx/EquiRecon.Onnx.csproj";
     private const string MLNetProject = "src/EquiRecon.MLNet/EquiRecon.MLNet.csproj";
     private const string NaturalImageProject = "src/EquiRecon.Models.NaturalImage/EquiRecon.Models.NaturalImage.csproj";
 
@@ -46,8 +47,8 @@ public sealed class PackageInstallTests
     public void Packed_packages_install_into_a_new_console_project_and_featurize_an_image()
     {
         using var temp = new TempDir();
-        using var feed = new LocalPackageFeed(temp, TorchSharpProject, MLNetProject);
-        foreach (string id in new[] { "EquiRecon.TorchSharp", "EquiRecon.MLNet" })
+        using var feed = new LocalPackageFeed(temp, TorchSharpProject, OnnxProject, MLNetProject);
+        foreach (string id in new[] { "EquiRecon.TorchSharp", "EquiRecon.Onnx", "EquiRecon.MLNet" })
             feed.Entries(id).Should().Contain(["icon.png", "README.md", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
 
         string image = TestImages.WriteSyntheticPngs(temp.Path, 1)[0];
@@ -61,7 +62,7 @@ public sealed class PackageInstallTests
     public void The_natural_image_package_installs_beside_the_libraries_and_featurizes_a_photo()
     {
         using var temp = new TempDir();
-        using var feed = new LocalPackageFeed(temp, TorchSharpProject, MLNetProject, NaturalImageProject);
+        using var feed = new LocalPackageFeed(temp, TorchSharpProject, OnnxProject, MLNetProject, NaturalImageProject);
         const string id = "EquiRecon.Models.NaturalImage";
         feed.Entries(id).Should().Contain(["icon.png", "README.md", "NOTICE.txt", "LICENSE", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
         new FileInfo(feed.Package(id)).Length.Should().BeGreaterThan(10_000_000, "the model file is inside");
@@ -74,6 +75,54 @@ public sealed class PackageInstallTests
         File.WriteAllBytes(temp.File("natural.equirecon"), NaturalImageEncoder.ReadBytes());
         ShouldMatchRawForward(stdout, temp.File("natural.equirecon"), photo, "the installed natural-image package featurizes like this build");
     }
+
+    /// <summary>
+    /// The libtorch-free consumer: an app that references EquiRecon.MLNet and Microsoft.ML.OnnxRuntime but no TorchSharp
+    /// backend package featurizes a PNG with <c>Runtime = OnnxRuntime</c>; no libtorch file is in its build output, no
+    /// native torch library is loaded in its process, and its features equal the TorchSharp path's.
+    /// </summary>
+    [Fact]
+    public void An_app_without_a_TorchSharp_backend_featurizes_with_ONNX_Runtime()
+    {
+        using var temp = new TempDir();
+        using var feed = new LocalPackageFeed(temp, TorchSharpProject, OnnxProject, MLNetProject);
+        string image = TestImages.WriteSyntheticPngs(temp.Path, 1)[0];
+        string app = temp.File("app");
+        string program = FeaturizeProgram.Replace("ENCODER_ARGUMENT", "runtime: InferenceRuntime.OnnxRuntime", StringComparison.Ordinal)
+            .Replace("sealed class Input", NativeTorchCheck + "\nsealed class Input", StringComparison.Ordinal);
+        string stdout = feed.RunConsoleApp(app, ["EquiRecon.MLNet"], new Dictionary<string, string> { ["Microsoft.ML.OnnxRuntime"] = "1.31.1" }, program, image, "32");
+
+        stdout.Should().Contain("native torch libraries loaded: none");
+        stdout.Should().MatchRegex("torchsharp runtime: .*needs TorchSharp's native backend.*TorchSharp-cpu.*Runtime = OnnxRuntime",
+            "Runtime = TorchSharp without a backend says what to add and names the ONNX Runtime route");
+        var output = new DirectoryInfo(Path.Combine(app, "bin", "Release", "net10.0"));
+        output.EnumerateFiles("*", SearchOption.AllDirectories).Select(f => f.Name)
+            .Should().NotContain(n => n.StartsWith("libtorch", StringComparison.Ordinal) || n.StartsWith("libc10", StringComparison.Ordinal), "no TorchSharp backend is referenced");
+        File.WriteAllBytes(temp.File("default.equirecon"), DefaultEncoder.ReadBytes());
+        ShouldMatchRawForward(stdout, temp.File("default.equirecon"), image, "ONNX Runtime without libtorch featurizes like TorchSharp");
+    }
+
+    /// <summary>Appended to the app's top-level statements: prints the native torch libraries its process loaded.</summary>
+    private const string NativeTorchCheck = """
+        var torchModules = System.Diagnostics.Process.GetCurrentProcess().Modules.Cast<System.Diagnostics.ProcessModule>()
+            .Select(m => m.ModuleName ?? "")
+            .Where(n => n.StartsWith("libtorch", StringComparison.Ordinal) || n.StartsWith("libc10", StringComparison.Ordinal) || n.Contains("LibTorchSharp", StringComparison.Ordinal))
+            .ToArray();
+        Console.WriteLine("native torch libraries loaded: " + (torchModules.Length == 0 ? "none" : string.Join(", ", torchModules)));
+        try
+        {
+            pipeline = mlContext.Transforms.LoadImages("Image", imageFolder: null, "ImagePath")
+                .Append(mlContext.Transforms.ResizeImages("Image", size, size))
+                .Append(mlContext.Transforms.EquiRecon().FeaturizeImage(runtime: InferenceRuntime.TorchSharp));
+            pipeline.Fit(data);
+            Console.WriteLine("torchsharp runtime: no error");
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.WriteLine("torchsharp runtime: " + e.Message.ReplaceLineEndings(" "));
+        }
+
+        """;
 
     private static void ShouldMatchRawForward(string stdout, string modelFile, string image, string because)
     {

@@ -57,6 +57,14 @@ internal sealed class LocalPackageFeed : IDisposable
     /// and has <paramref name="program"/> as Program.cs; runs it with <paramref name="arguments"/> and returns its standard output.
     /// </summary>
     public string RunConsoleApp(string folder, IEnumerable<string> packageIds, string program, params string[] arguments)
+        => RunConsoleApp(folder, packageIds, new Dictionary<string, string> { ["TorchSharp-cpu"] = "0.107.0" }, program, arguments);
+
+    /// <summary>
+    /// As <see cref="RunConsoleApp(string, IEnumerable{string}, string, string[])"/>, with <paramref name="otherPackages"/>
+    /// (id → version, from the machine's sources) instead of TorchSharp-cpu: e.g. ONNX Runtime and no TorchSharp backend.
+    /// The build output is <c>bin/Release/net10.0</c> under <paramref name="folder"/>.
+    /// </summary>
+    public string RunConsoleApp(string folder, IEnumerable<string> packageIds, IReadOnlyDictionary<string, string> otherPackages, string program, params string[] arguments)
     {
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
@@ -67,7 +75,8 @@ internal sealed class LocalPackageFeed : IDisposable
               </packageSources>
             </configuration>
             """);
-        string references = string.Join(Environment.NewLine, packageIds.Select(id => $"""    <PackageReference Include="{id}" Version="{Version}" />"""));
+        string references = string.Join(Environment.NewLine, packageIds.Select(id => $"""    <PackageReference Include="{id}" Version="{Version}" />""")
+            .Concat(otherPackages.Select(p => $"""    <PackageReference Include="{p.Key}" Version="{p.Value}" />""")));
         File.WriteAllText(Path.Combine(folder, "App.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -78,7 +87,6 @@ internal sealed class LocalPackageFeed : IDisposable
               </PropertyGroup>
               <ItemGroup>
             {references}
-                <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
               </ItemGroup>
             </Project>
             """);

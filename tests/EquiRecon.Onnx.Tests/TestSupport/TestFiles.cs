@@ -26,6 +26,9 @@ internal static class TestFiles
     /// <summary>Imagenette (160 px) test split: <c>shared/data/imagenette-160/test</c> above the test binaries, or null.</summary>
     public static string? ImagenetteTest => Find(Path.Combine("shared", "data", "imagenette-160", "test"));
 
+    /// <summary>CIFAR-10 test split as image folders: <c>shared/data/cifar10/test</c> above the test binaries, or null.</summary>
+    public static string? Cifar10Test => Find(Path.Combine("shared", "data", "cifar10", "test"));
+
     private static string? Find(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -46,5 +49,16 @@ public sealed class ImagenetteFactAttribute : FactAttribute
     {
         if (TestFiles.ImagenetteTest is null)
             Skip = "shared/data/imagenette-160/test was not found above " + AppContext.BaseDirectory;
+    }
+}
+
+/// <summary>A fact that is skipped (with the reason shown) when <c>shared/data/cifar10/test</c> is absent.</summary>
+public sealed class CifarFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data is absent.</summary>
+    public CifarFactAttribute()
+    {
+        if (TestFiles.Cifar10Test is null)
+            Skip = "shared/data/cifar10/test was not found above " + AppContext.BaseDirectory;
     }
 }

@@ -112,6 +112,22 @@ public sealed class ModelFileTests
     }
 
     [Fact]
+    public void ReadWeights_returns_the_manifest_and_the_checked_state_dict_bytes_without_tensors()
+    {
+        using var dir = new TempDir();
+        var path = SaveTiny(dir);
+        var (manifest, weights) = ModelFile.ReadWeights(path);
+        manifest.Should().BeEquivalentTo(ModelFile.ReadManifest(path));
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(weights)).Should().Be(manifest.WeightsSha256);
+        var fromBytes = ModelFile.ReadWeights(File.ReadAllBytes(path), "embedded");
+        fromBytes.Weights.Should().Equal(weights);
+
+        RewriteEntry(path, "encoder.bin", b => { b[^1] ^= 0xFF; return b; });
+        var act = () => ModelFile.ReadWeights(path);
+        act.Should().Throw<ModelFileException>().WithMessage("*SHA-256*");
+    }
+
+    [Fact]
     public void Unknown_format_version_is_refused_with_both_versions()
     {
         using var dir = new TempDir();
