@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EquiRecon.Benchmarks;
 
-internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages)
+internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages, int ConvGradientChecks)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -22,6 +22,7 @@ internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, in
             Get("--methods", "equirecon,vicreg,sie-rot,sie-all,supervised").Split(',', StringSplitOptions.RemoveEmptyEntries),
             GetInt("--memory-steps", 0),
             GetInt("--image-size", 32),
-            GetInt("--freeze-stages", 0));
+            GetInt("--freeze-stages", 0),
+            GetInt("--conv-gradient-check", 0));
     }
 }

@@ -1,4 +1,5 @@
 // Training-step throughput per method, printed (never asserted).
+//   … -- --conv-gradient-check 2000: counts NaN input gradients of one convolution (ConvGradientCheck.cs) and exits.
 //   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0] [--image-size 32] [--freeze-stages 0]
 using System.Diagnostics;
 using System.Globalization;
@@ -15,6 +16,11 @@ var options = BenchmarkOptions.Parse(args);
 TorchNative.EnsureLoaded();
 if (options.Threads is int t)
     torch.set_num_threads(t);
+if (options.ConvGradientChecks > 0)
+{
+    ConvGradientCheck.Run(options.ConvGradientChecks);
+    return;
+}
 
 var encoder = EncoderNames.Get(options.Encoder);
 var data = RandomImages(options.Batch * 2, options.ImageSize, classes: 10);

@@ -9,6 +9,8 @@ namespace EquiRecon.TorchSharp.Runtime;
 /// TorchSharp's loader runs, so that its fallback, which copies unpatched natives out of the
 /// NuGet cache, is never reached. Every EquiRecon entry point that touches tensors calls
 /// <see cref="EnsureLoaded"/>; applications may call it first thing for a clear error message.
+/// It first caps oneDNN's instruction set unless the process chose one (<c>DNNL_MAX_CPU_ISA</c>, see
+/// docs/benchmarks.md "oneDNN and random NaN"): call it before any other TorchSharp call for the cap to apply.
 /// </summary>
 public static class TorchNative
 {
@@ -40,6 +42,7 @@ public static class TorchNative
 
     private static string? LoadOnce()
     {
+        OneDnnCpuIsa.Apply();
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
         {
             torch.InitializeDeviceType(DeviceType.CPU);

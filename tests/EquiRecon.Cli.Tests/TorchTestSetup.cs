@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+using EquiRecon.TorchSharp.Runtime;
+
+namespace EquiRecon.Cli.Tests;
+
+/// <summary>Loads libtorch through EquiRecon (which caps oneDNN at AVX2, see OneDnnCpuIsa) before any test touches a tensor.</summary>
+internal static class TorchTestSetup
+{
+#pragma warning disable CA2255 // A test assembly, not a library: every test must run under the same oneDNN cap.
+    [ModuleInitializer]
+    internal static void Initialize() => TorchNative.EnsureLoaded();
+#pragma warning restore CA2255
+}
