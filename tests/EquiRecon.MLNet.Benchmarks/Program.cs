@@ -6,6 +6,8 @@
 // (NaturalImageBenchmark.cs; defaults --images 256 --per-row 64 --repeats 2):
 //   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --built-in natural-image [--images N] [--batch 64]
 //       [--threads N] [--data <folder with imagenette-160/>] [--per-row N] [--repeats N]
+// TransformationProbe fit time with its defaults on --images CIFAR-10 test images (ProbeFitBenchmark.cs):
+//   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --probe-fit [--images 1000] [--threads N] [--fit-configs current,previous]
 // Runtime = TorchSharp against Runtime = OnnxRuntime (RuntimeComparisonBenchmark.cs: default encoder at 32 px, ResNet-18 at 224 px,
 // Transform and PredictionEngine over in-memory pixel vectors; defaults --images 1000 --per-row 300 --images-224 128 --per-row-224 32 --repeats 2):
 //   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --runtime-comparison [--batch 64] [--threads N]
@@ -75,6 +77,12 @@ var paths = classes
     .SelectMany(c => Directory.EnumerateFiles(Path.Combine(cifarTest, c!), "*.jpg").Order(StringComparer.Ordinal).Take(perClass))
     .Take(imageCount)
     .ToArray();
+
+if (args.Contains("--probe-fit"))
+{
+    var heldOut = classes.SelectMany(c => Directory.EnumerateFiles(Path.Combine(cifarTest, c!), "*.jpg").Order(StringComparer.Ordinal).Skip(perClass).Take(50)).ToArray();
+    return ProbeFitBenchmark.Run(paths, heldOut, Get("--fit-configs", "current,previous").Split(','));
+}
 
 // A randomly initialised encoder: throughput does not depend on the weights.
 string modelFile = Path.Combine(Path.GetTempPath(), "equirecon-mlnet-benchmark-" + Guid.NewGuid().ToString("N") + ".zip");

@@ -43,16 +43,29 @@ public sealed class PackageInstallTests
         }
         """;
 
+    /// <summary>The install-size target of a linux-x64 consumer app (issue 18): its build output stays under this.</summary>
+    private const long LinuxX64AppBudgetBytes = 600L << 20;
+
     [Fact]
     public void Packed_packages_install_into_a_new_console_project_and_featurize_an_image()
     {
         using var temp = new TempDir();
-        using var feed = new LocalPackageFeed(temp, TorchSharpProject, OnnxProject, MLNetProject);
+        // Built for this machine's platform only, as the README recommends (<RuntimeIdentifier>): one libtorch, not three.
+        string rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        using var feed = new LocalPackageFeed(temp, TorchSharpProject, OnnxProject, MLNetProject) { RuntimeIdentifier = rid };
         foreach (string id in new[] { "EquiRecon.TorchSharp", "EquiRecon.Onnx", "EquiRecon.MLNet" })
-            feed.Entries(id).Should().Contain(["icon.png", "README.md", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
+        {
+            feed.Entries(id).Should().Contain(["icon.png", "README.md", "LICENSE", $"lib/net10.0/{id}.dll", $"lib/net10.0/{id}.xml"]);
+            ShouldDocumentOnlyPublicTypes(feed, id);
+        }
 
         string image = TestImages.WriteSyntheticPngs(temp.Path, 1)[0];
         string stdout = feed.RunConsoleApp(temp.File("app"), ["EquiRecon.MLNet"], FeaturizeProgram.Replace("ENCODER_ARGUMENT", "", StringComparison.Ordinal), image, "32");
+        var output = new DirectoryInfo(Path.Combine(temp.File("app"), "bin", "Release", "net10.0", rid));
+        long bytes = output.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        Console.WriteLine($"consumer app for {rid}: build output {bytes / (1 << 20)} MiB");
+        if (rid == "linux-x64")
+            bytes.Should().BeLessThan(LinuxX64AppBudgetBytes, "a linux-x64 app carries only linux-x64's libtorch");
 
         File.WriteAllBytes(temp.File("default.equirecon"), DefaultEncoder.ReadBytes());
         ShouldMatchRawForward(stdout, temp.File("default.equirecon"), image, "the installed package featurizes like this build");
@@ -123,6 +136,21 @@ public sealed class PackageInstallTests
         }
 
         """;
+
+    /// <summary>Every type the package's XML documentation describes is public in the package's assembly.</summary>
+    private static void ShouldDocumentOnlyPublicTypes(LocalPackageFeed feed, string id)
+    {
+        var assembly = System.Reflection.Assembly.Load(id);
+        var visible = assembly.GetTypes().ToDictionary(t => t.FullName!.Replace('+', '.'), t => t.IsVisible, StringComparer.Ordinal);
+        var documented = feed.Documentation(id).Descendants("member")
+            .Select(m => (string?)m.Attribute("name") ?? "")
+            .Where(n => n.StartsWith("T:", StringComparison.Ordinal))
+            .Select(n => n[2..])
+            .ToArray();
+        documented.Should().NotBeEmpty();
+        documented.Where(n => !visible.TryGetValue(n, out var isVisible) || !isVisible)
+            .Should().BeEmpty($"package {id}'s IntelliSense file documents the public surface only");
+    }
 
     private static void ShouldMatchRawForward(string stdout, string modelFile, string image, string because)
     {

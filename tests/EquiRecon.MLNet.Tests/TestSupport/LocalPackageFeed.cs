@@ -38,6 +38,23 @@ internal sealed class LocalPackageFeed : IDisposable
     /// <summary>The version every package of this feed has.</summary>
     public string Version { get; }
 
+    /// <summary>
+    /// The runtime identifier the console apps are built for (<c>&lt;RuntimeIdentifier&gt;</c>, framework-dependent), so that
+    /// only that platform's native assets are copied; null (default) builds portable apps with every platform's.
+    /// The build output is then <c>bin/Release/net10.0/&lt;rid&gt;</c>.
+    /// </summary>
+    public string? RuntimeIdentifier { get; init; }
+
+    /// <summary>The XML documentation file of package <paramref name="id"/> (<c>lib/net10.0/&lt;id&gt;.xml</c>).</summary>
+    public System.Xml.Linq.XDocument Documentation(string id)
+    {
+        using var zip = ZipFile.OpenRead(Package(id));
+        var entry = zip.GetEntry($"lib/net10.0/{id}.xml");
+        entry.Should().NotBeNull($"package {id} carries its XML documentation");
+        using var stream = entry!.Open();
+        return System.Xml.Linq.XDocument.Load(stream);
+    }
+
     /// <summary>The path of package <paramref name="id"/>'s <c>.nupkg</c>.</summary>
     public string Package(string id) => Path.Combine(Root, $"{id}.{Version}.nupkg");
 
@@ -84,6 +101,7 @@ internal sealed class LocalPackageFeed : IDisposable
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
+            {(RuntimeIdentifier is null ? "" : $"    <RuntimeIdentifier>{RuntimeIdentifier}</RuntimeIdentifier>\n    <SelfContained>false</SelfContained>")}
               </PropertyGroup>
               <ItemGroup>
             {references}
