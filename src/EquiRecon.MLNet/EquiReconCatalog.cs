@@ -83,7 +83,7 @@ public sealed partial class EquiReconCatalog
     /// <code>
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
     ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
-    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.zip"))
+    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.equirecon"))
     ///     .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
     ///     .AppendCacheCheckpoint(mlContext);
     ///

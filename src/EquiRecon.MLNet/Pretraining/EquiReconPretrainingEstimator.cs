@@ -145,8 +145,9 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         }
 
         ch.Info("Pretraining finished; the featurizer embeds the trained encoder.");
-        return new EquiReconFeaturizerTransformer(_env, modelBytes, Options.InputColumnName, Options.InvariantColumnName,
-            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.FeaturizerBatchSize, Options.FallbackToCpu);
+        return new EquiReconFeaturizerTransformer(_env, modelBytes, "(pretrained by this estimator)", Options.InputColumnName, Options.InvariantColumnName,
+            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.FeaturizerBatchSize, Options.FallbackToCpu,
+            InferenceRuntime.TorchSharp, Options.InferenceThreads);
     }
 
     /// <summary>

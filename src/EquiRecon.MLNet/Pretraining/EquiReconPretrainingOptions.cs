@@ -133,6 +133,13 @@ public sealed record EquiReconPretrainingOptions
     /// <summary>Rows per forward pass of the returned featurizer's <c>Transform</c>. Default 64.</summary>
     public int FeaturizerBatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// libtorch intra-op threads for each forward pass of the returned featurizer, as
+    /// <see cref="Featurizer.EquiReconFeaturizerOptions.InferenceThreads"/> (pretraining itself uses libtorch's setting).
+    /// Default 1; <see langword="null"/> leaves libtorch's own setting.
+    /// </summary>
+    public int? InferenceThreads { get; init; } = Featurizer.EquiReconFeaturizerOptions.DefaultInferenceThreads;
+
     /// <summary>The output column names of the returned featurizer.</summary>
     internal IReadOnlyList<string> OutputColumnNames
         => FeaturesColumnName is null
@@ -175,6 +182,7 @@ public sealed record EquiReconPretrainingOptions
     internal void Validate()
     {
         EquiReconFeaturizerOptions.ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, FeaturizerBatchSize);
+        EquiReconFeaturizerOptions.ValidateInferenceThreads(InferenceThreads);
         ArgumentException.ThrowIfNullOrWhiteSpace(Method, nameof(Method));
         if (InitModelFile is not null)
             ArgumentException.ThrowIfNullOrWhiteSpace(InitModelFile, nameof(InitModelFile));
