@@ -207,6 +207,19 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// <summary>The embedded EquiRecon model file (a copy): write it to disk to use the encoder outside ML.NET (<c>ModelFile.Load</c>).</summary>
     public byte[] GetModelFileBytes() => (byte[])_modelBytes.Clone();
 
+    /// <summary>
+    /// Writes the embedded EquiRecon model file to <paramref name="path"/> (overwriting it), e.g. the encoder that
+    /// <c>Pretrain</c> trained inside a pipeline: then <c>FeaturizeImage(path)</c>, the <c>equirecon</c> tool
+    /// (<c>evaluate --model</c>) and <c>ModelFile.Load</c> use it.
+    /// </summary>
+    /// <param name="path">The file to write, by convention with the extension <c>.equirecon</c>.</param>
+    /// <exception cref="ArgumentException">The path is empty.</exception>
+    public void SaveModelFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        File.WriteAllBytes(path, _modelBytes);
+    }
+
     private protected override VersionInfo CurrentVersionInfo => GetVersionInfo();
 
     private protected override string ExpectedInputType => FeaturizerInput.Describe(InputSize);

@@ -179,6 +179,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
             double? loss = p.Losses.TryGetValue("total", out double value) ? value : null;
             pch.Checkpoint(loss, p.Step, total);
             ch.Info(Format(p));
+            Options.Progress?.Report(p);
             cancellation.Poll();
         });
 

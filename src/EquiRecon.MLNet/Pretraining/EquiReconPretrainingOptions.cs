@@ -121,6 +121,14 @@ public sealed record EquiReconPretrainingOptions
     /// </summary>
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>
+    /// Receives every progress report of the training loop (step, losses, learning rate, images per second, time left), on
+    /// the training thread, as they are also written to <c>mlContext.Log</c> (every <see cref="ReportEvery"/> steps). Use a
+    /// synchronous <see cref="IProgress{T}"/>; <see cref="Progress{T}"/> posts to the thread pool or the UI thread. Default
+    /// <see langword="null"/>: the log only.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
     /// <summary>Name of the returned featurizer's invariant column. Default <c>"Invariant"</c>.</summary>
     public string InvariantColumnName { get; init; } = EquiReconColumnNames.Invariant;
 
