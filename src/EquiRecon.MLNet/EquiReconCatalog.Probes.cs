@@ -15,7 +15,7 @@ public sealed partial class EquiReconCatalog
     /// parameters of that column's image relative to <paramref name="imageColumnName"/>'s instead
     /// (<see cref="ProbeMode.BetweenColumns"/>).
     /// </summary>
-    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
+    /// <param name="modelFile">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
     /// encoder <paramref name="builtInEncoder"/> names, else the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="kind">The transformation. Default <see cref="TransformKind.Rotation"/>.</param>
     /// <param name="outputColumnName">The float vector column to add; null (default) for <c>"&lt;Kind&gt;Parameters"</c>.</param>
@@ -23,23 +23,23 @@ public sealed partial class EquiReconCatalog
     /// <param name="transformedImageColumnName">The second image column (switches to <see cref="ProbeMode.BetweenColumns"/>); null (default) for one column.</param>
     /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
     /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
-    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelPath"/>.</param>
+    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelFile"/>.</param>
     /// <param name="runtime">Which runtime computes the fitted probe's rows: <see cref="InferenceRuntime.TorchSharp"/> or
     /// <see cref="InferenceRuntime.OnnxRuntime"/> (then a saved probe runs without libtorch). Fitting always uses TorchSharp.
     /// Default <see cref="InferenceRuntime.TorchSharp"/>.</param>
     /// <returns>The estimator; see <see cref="TransformationProbeOptions"/> for the other defaults.</returns>
-    /// <exception cref="ArgumentException">A name is empty, or both <paramref name="modelPath"/> and <paramref name="builtInEncoder"/> are given.</exception>
+    /// <exception cref="ArgumentException">A name is empty, or both <paramref name="modelFile"/> and <paramref name="builtInEncoder"/> are given.</exception>
     /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     /// <example>
     /// <code>
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
     ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
-    ///     .Append(mlContext.Transforms.EquiRecon().TransformationProbe("encoder.zip"));
+    ///     .Append(mlContext.Transforms.EquiRecon().TransformationProbe("encoder.equirecon"));
     /// var model = pipeline.Fit(uprightImages);   // adds "RotationParameters": the angle in degrees
     /// </code>
     /// </example>
     public TransformationProbeEstimator TransformationProbe(
-        string? modelPath = null,
+        string? modelFile = null,
         TransformKind kind = TransformKind.Rotation,
         string? outputColumnName = null,
         string imageColumnName = TransformationProbeOptions.DefaultImageColumnName,
@@ -48,7 +48,7 @@ public sealed partial class EquiReconCatalog
         InferenceRuntime runtime = InferenceRuntime.TorchSharp)
         => TransformationProbe(new TransformationProbeOptions
         {
-            ModelPath = modelPath,
+            ModelFile = modelFile,
             BuiltInEncoder = builtInEncoder,
             Runtime = runtime,
             Kind = kind,
@@ -77,33 +77,33 @@ public sealed partial class EquiReconCatalog
     /// transformer adds a float vector of <c>H · W</c> class indices (row-major). Masks map to 2 classes at grey level
     /// 128 (below → 0, at or above → 1); see <see cref="EquiReconSegmentationOptions"/> for other mappings and the defaults.
     /// </summary>
-    /// <param name="modelPath">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
+    /// <param name="modelFile">The EquiRecon model file (copied into the fitted transformer). Default <see langword="null"/>: the
     /// encoder <paramref name="builtInEncoder"/> names, else the default encoder shipped in the package (a small CIFAR-10 encoder, 32 × 32 input).</param>
     /// <param name="maskColumnName">The mask column (an image of the same size, read only when fitting). Default <c>"Mask"</c>.</param>
     /// <param name="outputColumnName">The class-map column to add. Default <c>"SegmentationMap"</c>.</param>
     /// <param name="imageColumnName">The image column, of known size (e.g. 64 × 64 tiles). Default <c>"Image"</c>.</param>
     /// <param name="builtInEncoder">The built-in encoder to use instead of a model file: <see cref="BuiltInEncoder.SmallCifar"/> or
     /// <see cref="BuiltInEncoder.NaturalImage"/> (128 × 128 photos; needs the <c>EquiRecon.Models.NaturalImage</c> package).
-    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelPath"/>.</param>
+    /// Default <see langword="null"/>: the default encoder, <see cref="BuiltInEncoder.SmallCifar"/>. Not together with <paramref name="modelFile"/>.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ArgumentException">A name is empty, the mask and image columns are the same, or both <paramref name="modelPath"/>
+    /// <exception cref="ArgumentException">A name is empty, the mask and image columns are the same, or both <paramref name="modelFile"/>
     /// and <paramref name="builtInEncoder"/> are given.</exception>
     /// <exception cref="EquiRecon.TorchSharp.IO.ModelFileException">The model file is missing or invalid, or the built-in encoder's package is not referenced.</exception>
     /// <example>
     /// <code>
-    /// var model = mlContext.Transforms.EquiRecon().Segmentation("encoder.zip", maskColumnName: "Mask").Fit(tiles);
+    /// var model = mlContext.Transforms.EquiRecon().Segmentation("encoder.equirecon", maskColumnName: "Mask").Fit(tiles);
     /// var metrics = SegmentationMetrics.Evaluate(model.Transform(heldOutTiles), "Mask");
     /// </code>
     /// </example>
     public EquiReconSegmentationEstimator Segmentation(
-        string? modelPath = null,
+        string? modelFile = null,
         string maskColumnName = EquiReconSegmentationOptions.DefaultMaskColumnName,
         string outputColumnName = EquiReconSegmentationOptions.DefaultOutputColumnName,
         string imageColumnName = EquiReconSegmentationOptions.DefaultImageColumnName,
         BuiltInEncoder? builtInEncoder = null)
         => Segmentation(new EquiReconSegmentationOptions
         {
-            ModelPath = modelPath,
+            ModelFile = modelFile,
             BuiltInEncoder = builtInEncoder,
             MaskColumnName = maskColumnName,
             OutputColumnName = outputColumnName,

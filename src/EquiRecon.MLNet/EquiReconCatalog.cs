@@ -83,7 +83,7 @@ public sealed partial class EquiReconCatalog
     /// <code>
     /// var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
     ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
-    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.zip"))
+    ///     .Append(mlContext.Transforms.EquiRecon().FeaturizeImage("encoder.equirecon"))
     ///     .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
     ///     .AppendCacheCheckpoint(mlContext);
     ///
@@ -138,10 +138,17 @@ public sealed partial class EquiReconCatalog
     /// <exception cref="ArgumentException">An argument is invalid (unknown method or encoder, <c>supervised</c>, a size below its minimum).</exception>
     /// <example>
     /// <code>
-    /// var images = mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath")
+    /// // One Fit: pretrain on the pipeline's images, then train a classifier on the new features.
+    /// var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
+    ///     .Append(mlContext.Transforms.LoadImages("Image", imageFolder, "ImagePath"))
     ///     .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
-    ///     .Fit(data).Transform(data);
-    /// var featurizer = mlContext.Transforms.EquiRecon().Pretrain(steps: 2000, batchSize: 128).Fit(images);
+    ///     .Append(mlContext.Transforms.EquiRecon().Pretrain(steps: 2000, batchSize: 128))
+    ///     .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
+    ///     .AppendCacheCheckpoint(mlContext)
+    ///     .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy())
+    ///     .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+    /// var model = pipeline.Fit(data);
+    /// model.OfType&lt;EquiReconFeaturizerTransformer&gt;().Single().SaveModelFile("pretrained.equirecon");
     /// </code>
     /// </example>
     public EquiReconPretrainingEstimator Pretrain(

@@ -11,6 +11,10 @@
 // Runtime = TorchSharp against Runtime = OnnxRuntime (RuntimeComparisonBenchmark.cs: default encoder at 32 px, ResNet-18 at 224 px,
 // Transform and PredictionEngine over in-memory pixel vectors; defaults --images 1000 --per-row 300 --images-224 128 --per-row-224 32 --repeats 2):
 //   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --runtime-comparison [--batch 64] [--threads N]
+// PredictionEngines and InferenceThreads (PredictionEngineThreadsBenchmark.cs: the default encoder at 32 px, ms per row for one
+// engine and for --engines engines on as many threads, per InferenceThreads setting; defaults --per-row 200 --engines 8
+// --inference-threads 1,2,default --repeats 2):
+//   dotnet run --project tests/EquiRecon.MLNet.Benchmarks -c Release -- --prediction-engines [--data <folder with cifar10/test>]
 using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.MLNet;
@@ -65,6 +69,14 @@ if (cifarTest is null)
 {
     Console.Error.WriteLine("CIFAR-10 test images (cifar10/test/<class>/*.jpg) not found: pass --data <folder holding cifar10/>.");
     return 2;
+}
+
+if (args.Contains("--prediction-engines"))
+{
+    TorchNative.EnsureLoaded();
+    var settings = Get("--inference-threads", "1,2,default").Split(',')
+        .Select(v => v == "default" ? (int?)null : int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    return PredictionEngineThreadsBenchmark.Run(cifarTest, GetInt("--per-row", 200), GetInt("--engines", 8), settings, GetInt("--repeats", 2));
 }
 
 TorchNative.EnsureLoaded();

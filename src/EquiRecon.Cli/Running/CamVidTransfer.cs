@@ -218,7 +218,7 @@ internal static class CamVidTransfer
             var mlContext = new MLContext(seed);
             var options = new EquiReconSegmentationOptions
             {
-                ModelPath = modelFile,
+                ModelFile = modelFile,
                 ImageColumnName = nameof(MaskedRow.Image),
                 MaskColumnName = nameof(MaskedRow.Mask),
                 MaskToClass = MaskToClass.Identity(MaskClasses),

@@ -11,20 +11,26 @@ namespace EquiRecon.MLNet.Featurizer;
 /// </summary>
 internal static class EncoderModelBytes
 {
-    /// <summary>How error messages name an embedded model file.</summary>
-    public const string Source = "the encoder model file embedded in the ML.NET model";
+    /// <summary>
+    /// How error messages name a model file read back from an ML.NET model zip. The model file reader writes its messages
+    /// as "Model file &lt;name&gt;: …", so every name given to it here reads after those two words.
+    /// </summary>
+    public const string EmbeddedSource = "(embedded in an ML.NET model)";
 
     /// <summary>The built-in encoder used when an option names neither a model file nor a built-in encoder.</summary>
     public const BuiltInEncoder DefaultBuiltIn = BuiltInEncoder.SmallCifar;
 
     /// <summary>Loads the encoder of a model file held in <paramref name="bytes"/> onto <paramref name="device"/> (eval mode).</summary>
+    /// <param name="bytes">The model file, byte for byte.</param>
+    /// <param name="sourceName">Where the bytes came from, for messages (<see cref="SourceName"/> or <see cref="EmbeddedSource"/>).</param>
+    /// <param name="device">Where the encoder runs.</param>
     /// <exception cref="ModelFileException">The bytes are not a valid model file (truncated, corrupt, weights not matching the manifest).</exception>
-    public static PretrainedEncoder Load(byte[] bytes, torch.Device device) => ModelFile.Load(bytes, Source, device);
+    public static PretrainedEncoder Load(byte[] bytes, string sourceName, torch.Device device) => ModelFile.Load(bytes, sourceName, device);
 
     /// <summary>Checks the encoder choice of a step's options (not the file's content).</summary>
-    /// <param name="path">The model file path option's value.</param>
+    /// <param name="path">The model file option's value.</param>
     /// <param name="builtIn">The built-in encoder option's value.</param>
-    /// <param name="pathOption">The model file path option's name (e.g. <c>ModelPath</c>), for messages and the exception's parameter name.</param>
+    /// <param name="pathOption">The model file option's name (<c>ModelFile</c>), for messages and the exception's parameter name.</param>
     /// <param name="builtInOption">The built-in encoder option's name.</param>
     /// <exception cref="ArgumentException">The path is empty, both are given, or the built-in encoder is not a defined value.</exception>
     public static void Validate(string? path, BuiltInEncoder? builtIn, string pathOption, string builtInOption)
@@ -39,26 +45,39 @@ internal static class EncoderModelBytes
 
     /// <summary>
     /// The bytes of the model file at <paramref name="path"/>, or of the built-in encoder <paramref name="builtIn"/>
-    /// (the default encoder when both are <see langword="null"/>); the manifest is validated (not the weights' tensors).
+    /// (the default encoder when both are <see langword="null"/>), validated as a whole when a step is created: the
+    /// manifest, and the SHA-256 of the weights against it (no tensors are created and libtorch is not loaded), so a
+    /// corrupt file fails here, naming the file, rather than at <c>Fit</c>.
     /// </summary>
     /// <exception cref="ModelFileException">The file is missing or not a valid EquiRecon model file, or the built-in encoder's
     /// package is not referenced (the message says how to add it).</exception>
     public static (byte[] Bytes, ModelManifest Manifest) Read(string? path, BuiltInEncoder? builtIn)
     {
         if (path is not null)
-            return (ReadFile(path), ModelFile.ReadManifest(path));
+        {
+            byte[] file = ReadFile(path);
+            return (file, ModelFile.ReadWeights(file, SourceName(path, builtIn)).Manifest);
+        }
+
+        // Built-in encoders' bytes are SHA-256-checked by their readers.
         var bytes = BuiltInEncoders.ReadBytes(builtIn ?? DefaultBuiltIn);
-        return (bytes, ModelFile.ReadManifest(bytes, Describe(path, builtIn)));
+        return (bytes, ModelFile.ReadManifest(bytes, SourceName(path, builtIn)));
     }
 
-    /// <summary>The validated manifest of the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects (see <see cref="Read"/>).</summary>
+    /// <summary>The validated manifest of the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects; validates as <see cref="Read"/> does.</summary>
     /// <exception cref="ModelFileException">As for <see cref="Read"/>.</exception>
-    public static ModelManifest ReadManifest(string? path, BuiltInEncoder? builtIn)
-        => path is not null ? ModelFile.ReadManifest(path) : BuiltInEncoders.ReadManifest(builtIn ?? DefaultBuiltIn);
+    public static ModelManifest ReadManifest(string? path, BuiltInEncoder? builtIn) => Read(path, builtIn).Manifest;
 
-    /// <summary>How error messages name the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects.</summary>
+    /// <summary>How prose messages name the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects ("model file …", "the default encoder …").</summary>
     public static string Describe(string? path, BuiltInEncoder? builtIn)
         => path is not null ? "model file " + path : BuiltInEncoders.Describe(builtIn ?? DefaultBuiltIn);
+
+    /// <summary>
+    /// The name given to the model file reader for the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects:
+    /// the path itself, or <c>(built-in encoder &lt;name&gt;)</c>; it reads after the reader's "Model file".
+    /// </summary>
+    public static string SourceName(string? path, BuiltInEncoder? builtIn)
+        => path ?? $"(built-in encoder {builtIn ?? DefaultBuiltIn})";
 
     private static byte[] ReadFile(string path)
         => File.Exists(path) ? File.ReadAllBytes(path) : throw new ModelFileException($"Model file not found: {path}.");

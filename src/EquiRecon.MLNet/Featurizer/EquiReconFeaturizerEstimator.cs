@@ -24,7 +24,7 @@ namespace EquiRecon.MLNet.Featurizer;
 ///
 /// The model's normalisation (mean and std of its manifest) is applied inside; do not normalise the pixels before.
 /// `Transform` encodes `BatchSize` rows per forward pass (a look-ahead cursor), a `PredictionEngine` one row per pass;
-/// both give the same features. The encoder runs on CUDA device `mlContext.GpuDeviceId` when set (see
+/// their features agree within 1e-5 absolute (bitwise with `BatchSize = 1`). The encoder runs on CUDA device `mlContext.GpuDeviceId` when set (see
 /// `FallbackToCpu`), on the CPU otherwise.
 ///
 /// The transformer saves with `mlContext.Model.Save` (the model file's bytes go into the zip) and loads with
@@ -44,7 +44,8 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     private readonly IHost _host;
     private readonly byte[] _modelBytes;
 
-    /// <summary>Reads the model file of <paramref name="options"/>, or its built-in encoder's, or the default encoder's when it names neither (bytes and manifest, not the weights' tensors).</summary>
+    /// <summary>Reads and validates the model file of <paramref name="options"/>, or its built-in encoder's, or the default encoder's when it names neither
+    /// (manifest and the weights' SHA-256; no tensors are created).</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="ModelFileException">The model file is missing or not a valid EquiRecon model file, or the built-in encoder's package is not referenced.</exception>
     internal EquiReconFeaturizerEstimator(IHostEnvironment env, EquiReconFeaturizerOptions options)
@@ -74,13 +75,14 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     /// <exception cref="InvalidOperationException"><c>mlContext.GpuDeviceId</c> is set, CUDA is not available and falling back
     /// to the CPU is not allowed; or the native library of the chosen runtime (libtorch, ONNX Runtime) is missing (the message
     /// names the package to add).</exception>
-    /// <exception cref="ModelFileException">The model file's weights are corrupt or do not match its manifest.</exception>
+    /// <exception cref="ModelFileException">The model file's weights do not match the encoder its manifest describes (a
+    /// corrupt file is refused when the estimator is created).</exception>
     public EquiReconFeaturizerTransformer Fit(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
         FeaturizerInput.Check(_host, input.Schema, Options.InputColumnName, Manifest.InputSize, nameof(input));
-        return new EquiReconFeaturizerTransformer(_env, _modelBytes, Options.InputColumnName, Options.InvariantColumnName,
-            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu, Options.Runtime);
+        return new EquiReconFeaturizerTransformer(_env, _modelBytes, EncoderModelBytes.SourceName(Options.ModelFile, Options.BuiltInEncoder), Options.InputColumnName, Options.InvariantColumnName,
+            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu, Options.Runtime, Options.InferenceThreads);
     }
 
     /// <summary>

@@ -66,7 +66,8 @@ public sealed record EquiReconFeaturizerOptions
     /// <summary>
     /// Rows per forward pass when the transformer maps a whole data view (<c>Transform</c>): its cursor reads this many
     /// rows ahead, encodes them in one batch and then serves them. Default 64. The per-row path
-    /// (<c>PredictionEngine</c>, <c>GetRowToRowMapper</c>) runs one forward pass per row.
+    /// (<c>PredictionEngine</c>, <c>GetRowToRowMapper</c>) runs one forward pass per row; the two agree within 1e-5
+    /// absolute, and bitwise when this is 1 (other batch sizes use other kernels and summation orders).
     /// </summary>
     public int BatchSize { get; init; } = 64;
 
@@ -89,6 +90,20 @@ public sealed record EquiReconFeaturizerOptions
     /// </summary>
     public InferenceRuntime Runtime { get; init; } = InferenceRuntime.TorchSharp;
 
+    /// <summary>
+    /// libtorch intra-op threads for each forward pass of this step (<see cref="InferenceRuntime.TorchSharp"/>): set on the
+    /// thread that runs the pass and restored after it, so it does not change the application's other libtorch work. Default
+    /// 1, chosen for <c>PredictionEngine</c> use: a 32-px image is too little work to share between threads, and on a
+    /// busy machine threads waiting for each other cost more than the pass (<c>docs/benchmarks.md</c>, "PredictionEngine
+    /// threads"). Several engines on several threads then use the cores side by side. Set it higher for large images or
+    /// large batches on an otherwise idle machine; <see langword="null"/> leaves libtorch's own setting (all cores, or
+    /// <c>OMP_NUM_THREADS</c>). Saved with the model. Not used by <see cref="InferenceRuntime.OnnxRuntime"/>.
+    /// </summary>
+    public int? InferenceThreads { get; init; } = DefaultInferenceThreads;
+
+    /// <summary>The default of <see cref="InferenceThreads"/>: 1.</summary>
+    internal const int DefaultInferenceThreads = 1;
+
     /// <summary>The output column names in output order: invariant, equivariant, then the optional features column.</summary>
     internal IReadOnlyList<string> OutputColumnNames
         => FeaturesColumnName is null
@@ -97,13 +112,23 @@ public sealed record EquiReconFeaturizerOptions
 
     /// <summary>Checks every setting except the model file's content.</summary>
     /// <exception cref="ArgumentException">The model file path or a column name is empty, both a model file and a built-in
-    /// encoder are given, two output columns share a name, the batch size is not positive, or the runtime is not defined.</exception>
+    /// encoder are given, two output columns share a name, the batch size or inference thread count is not positive, or the
+    /// runtime is not defined.</exception>
     internal void Validate()
     {
         EncoderModelBytes.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
         if (!Enum.IsDefined(Runtime))
             throw new ArgumentException($"{nameof(Runtime)} is {(int)Runtime}, which is no inference runtime; choose {string.Join(" or ", Enum.GetNames<InferenceRuntime>())}.", nameof(Runtime));
         ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, BatchSize);
+        ValidateInferenceThreads(InferenceThreads);
+    }
+
+    /// <summary>Checks an inference thread count (shared with the pretraining estimator's options).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The count is not null and below 1.</exception>
+    internal static void ValidateInferenceThreads(int? inferenceThreads, string optionName = nameof(InferenceThreads))
+    {
+        if (inferenceThreads is < 1)
+            throw new ArgumentOutOfRangeException(optionName, inferenceThreads, $"{optionName} must be at least 1, or null for libtorch's own setting.");
     }
 
     /// <summary>Checks column names and batch size (shared with the pretraining estimator's options).</summary>

@@ -25,12 +25,14 @@ namespace EquiRecon.MLNet.Featurizer;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Two paths, equal outputs.</b> <see cref="Transform"/> returns a data view whose cursor reads
+/// <b>Two paths, outputs within 1e-5.</b> <see cref="Transform"/> returns a data view whose cursor reads
 /// <see cref="BatchSize"/> rows ahead (a second cursor over the input that only reads the input column, once per row),
 /// encodes them in one forward pass and then serves them; passthrough columns come from the main input cursor, and the
 /// two cursors are checked to visit the same rows. Only one batch is held at a time, so memory stays flat however
 /// many rows stream through. The per-row path (<c>GetRowToRowMapper</c>, hence <c>PredictionEngine</c>) runs one forward
-/// pass per row. Both give the same values (up to floating-point differences between batch sizes, below 1e-5).
+/// pass per row. Their features agree within 1e-5 absolute, not bitwise: libtorch computes a batch of 64 with other
+/// kernels and summation orders than a batch of 1 (we measured differences up to 2.6e-6 on the default encoder); with
+/// <see cref="BatchSize"/> = 1 both run the same forward pass and agree bitwise.
 /// Inference runs in eval mode without gradients (<see cref="PretrainedEncoder.Encode"/>).
 /// </para>
 /// <para>
@@ -47,7 +49,8 @@ namespace EquiRecon.MLNet.Featurizer;
 /// concurrent passes (several <c>PredictionEngine</c>s) run in parallel without the lock described below.
 /// </para>
 /// <para>
-/// <b>Threads.</b> The transformer holds one encoder, loaded once. Several cursors and several
+/// <b>Threads.</b> Each forward pass runs with <see cref="InferenceThreads"/> libtorch intra-op threads (default 1; see
+/// <see cref="EquiReconFeaturizerOptions.InferenceThreads"/>). The transformer holds one encoder, loaded once. Several cursors and several
 /// <c>PredictionEngine</c>s (one per thread, as ML.NET requires) may use it at the same time: reading and copying
 /// their input runs in parallel, and their forward passes take turns (<see cref="PretrainedEncoder"/> serialises
 /// <c>Encode</c> with a lock; libtorch parallelises inside each pass). Loading one encoder per engine would multiply
@@ -82,12 +85,15 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     private readonly IFeatureEncoder _encoder;
     private readonly (int Start, int Length)[] _segments;
 
-    /// <summary>Creates the transformer for the model file in <paramref name="modelBytes"/> and loads its encoder.</summary>
+    /// <summary>
+    /// Creates the transformer for the model file in <paramref name="modelBytes"/> and loads its encoder; messages name the
+    /// bytes by <c>sourceName</c> (<see cref="EncoderModelBytes.SourceName"/>).
+    /// </summary>
     /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
     /// <exception cref="InvalidOperationException">A GPU is requested and not available, and falling back is not allowed.</exception>
-    internal EquiReconFeaturizerTransformer(IHostEnvironment env, byte[] modelBytes, string inputColumnName,
+    internal EquiReconFeaturizerTransformer(IHostEnvironment env, byte[] modelBytes, string sourceName, string inputColumnName,
         string invariantColumnName, string equivariantColumnName, string? featuresColumnName, int batchSize, bool? fallbackToCpu,
-        InferenceRuntime runtime = InferenceRuntime.TorchSharp)
+        InferenceRuntime runtime = InferenceRuntime.TorchSharp, int? inferenceThreads = EquiReconFeaturizerOptions.DefaultInferenceThreads)
         : base(RegisterHost(env), inputColumnName, CheckedOutputs(inputColumnName, invariantColumnName, equivariantColumnName, featuresColumnName, batchSize))
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
@@ -96,7 +102,9 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         FallbackToCpu = fallbackToCpu;
         FeaturesColumnName = featuresColumnName;
         Runtime = CheckRuntime(runtime);
-        (Manifest, _encoder) = LoadEncoder(env, modelBytes, fallbackToCpu, runtime);
+        EquiReconFeaturizerOptions.ValidateInferenceThreads(inferenceThreads);
+        InferenceThreads = inferenceThreads;
+        (Manifest, _encoder) = LoadEncoder(env, modelBytes, sourceName, fallbackToCpu, runtime, inferenceThreads);
         _segments = Segments(Manifest, FeaturesColumnName is not null);
     }
 
@@ -109,6 +117,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         // int: batch size of the batched Transform path
         // byte: FallbackToCpu (0: follow the MLContext, 1: false, 2: true)
         // byte: InferenceRuntime (0: TorchSharp, 1: OnnxRuntime); absent before version 0x00010002 (TorchSharp)
+        // int: InferenceThreads (0: null, libtorch's setting); absent before version 0x00010003 (the default, 1)
         // stream "EncoderModel": the EquiRecon model file (zip with manifest.json and encoder.bin)
         int flags = ctx.Reader.ReadInt32();
         host.CheckDecode((flags & ~FlagFeaturesColumn) == 0, "unknown featurizer flags");
@@ -131,14 +140,26 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
             Runtime = InferenceRuntime.TorchSharp;
         }
 
+        if (ctx.Header.ModelVerWritten >= VersionWithInferenceThreads)
+        {
+            int threads = ctx.Reader.ReadInt32();
+            host.CheckDecode(threads >= 0, "invalid inference thread count");
+            InferenceThreads = threads == 0 ? null : threads;
+        }
+        else
+        {
+            InferenceThreads = EquiReconFeaturizerOptions.DefaultInferenceThreads;
+        }
+
         _modelBytes = ModelBlob.Load(ctx, ModelStream);
         try
         {
-            (Manifest, _encoder) = LoadEncoder(env, _modelBytes, FallbackToCpu, Runtime);
+            (Manifest, _encoder) = LoadEncoder(env, _modelBytes, EncoderModelBytes.EmbeddedSource, FallbackToCpu, Runtime, InferenceThreads);
         }
         catch (ModelFileException e)
         {
-            throw host.ExceptDecode(e, "The EquiRecon model embedded in this ML.NET model is invalid: " + e.Message);
+            // The reader's message names the source ("Model file (embedded in an ML.NET model): …").
+            throw host.ExceptDecode(e, e.Message);
         }
 
         _segments = Segments(Manifest, hasFeatures);
@@ -162,6 +183,9 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// <summary>The runtime that computes the forward passes (saved with the model).</summary>
     public InferenceRuntime Runtime { get; }
 
+    /// <summary>libtorch intra-op threads per forward pass, or <see langword="null"/> for libtorch's own setting (saved with the model; see <see cref="EquiReconFeaturizerOptions.InferenceThreads"/>).</summary>
+    public int? InferenceThreads { get; }
+
     /// <summary>Name of the invariant output column.</summary>
     public string InvariantColumnName => OutputColumnNames[0];
 
@@ -182,6 +206,19 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
 
     /// <summary>The embedded EquiRecon model file (a copy): write it to disk to use the encoder outside ML.NET (<c>ModelFile.Load</c>).</summary>
     public byte[] GetModelFileBytes() => (byte[])_modelBytes.Clone();
+
+    /// <summary>
+    /// Writes the embedded EquiRecon model file to <paramref name="path"/> (overwriting it), e.g. the encoder that
+    /// <c>Pretrain</c> trained inside a pipeline: then <c>FeaturizeImage(path)</c>, the <c>equirecon</c> tool
+    /// (<c>evaluate --model</c>) and <c>ModelFile.Load</c> use it.
+    /// </summary>
+    /// <param name="path">The file to write, by convention with the extension <c>.equirecon</c>.</param>
+    /// <exception cref="ArgumentException">The path is empty.</exception>
+    public void SaveModelFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        File.WriteAllBytes(path, _modelBytes);
+    }
 
     private protected override VersionInfo CurrentVersionInfo => GetVersionInfo();
 
@@ -224,13 +261,14 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// <summary>Where output column <paramref name="outputIndex"/> lies inside a row of the pooled representation.</summary>
     internal (int Start, int Length) Segment(int outputIndex) => _segments[outputIndex];
 
-    // 0x00010001: initial; 0x00010002: the inference runtime byte.
+    // 0x00010001: initial; 0x00010002: the inference runtime byte; 0x00010003: the inference thread count.
     private const uint VersionWithRuntime = 0x00010002;
+    private const uint VersionWithInferenceThreads = 0x00010003;
 
     private static VersionInfo GetVersionInfo() => CreateVersionInfo(
         modelSignature: "ERFEATUR",
-        verWrittenCur: VersionWithRuntime,
-        verReadableCur: VersionWithRuntime,
+        verWrittenCur: VersionWithInferenceThreads,
+        verReadableCur: VersionWithInferenceThreads,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderType: typeof(EquiReconFeaturizerTransformer));
@@ -257,24 +295,25 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     /// selects; ONNX Runtime exports it to ONNX in memory (no libtorch) and opens a session. The ONNX branch lives in its
     /// own method so that the TorchSharp types of the other one are never touched when it runs.
     /// </summary>
-    private static (ModelManifest Manifest, IFeatureEncoder Encoder) LoadEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu, InferenceRuntime runtime)
+    private static (ModelManifest Manifest, IFeatureEncoder Encoder) LoadEncoder(IHostEnvironment env, byte[] modelBytes, string sourceName, bool? fallbackToCpu,
+        InferenceRuntime runtime, int? inferenceThreads)
         => runtime == InferenceRuntime.OnnxRuntime
-            ? LoadOnnxEncoder(env, modelBytes, fallbackToCpu)
-            : LoadTorchEncoder(env, modelBytes, fallbackToCpu);
+            ? LoadOnnxEncoder(env, modelBytes, sourceName, fallbackToCpu)
+            : LoadTorchEncoder(env, modelBytes, sourceName, fallbackToCpu, inferenceThreads);
 
-    private static (ModelManifest, IFeatureEncoder) LoadOnnxEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
+    private static (ModelManifest, IFeatureEncoder) LoadOnnxEncoder(IHostEnvironment env, byte[] modelBytes, string sourceName, bool? fallbackToCpu)
     {
-        var manifest = ModelFile.ReadManifest(modelBytes, EncoderModelBytes.Source);
-        var onnx = OnnxExport.ExportEncoderToBytes(modelBytes, sourceName: EncoderModelBytes.Source);
+        var manifest = ModelFile.ReadManifest(modelBytes, sourceName);
+        var onnx = OnnxExport.ExportEncoderToBytes(modelBytes, sourceName: sourceName);
         var (session, device) = OnnxSessions.Create(env, onnx, fallbackToCpu, UserName);
         return (manifest, new OnnxFeatureEncoder(session, device, manifest));
     }
 
-    private static (ModelManifest, IFeatureEncoder) LoadTorchEncoder(IHostEnvironment env, byte[] modelBytes, bool? fallbackToCpu)
+    private static (ModelManifest, IFeatureEncoder) LoadTorchEncoder(IHostEnvironment env, byte[] modelBytes, string sourceName, bool? fallbackToCpu, int? inferenceThreads)
     {
         var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
-        var encoder = EncoderModelBytes.Load(modelBytes, device);
-        return (encoder.Manifest, new TorchFeatureEncoder(encoder));
+        var encoder = EncoderModelBytes.Load(modelBytes, sourceName, device);
+        return (encoder.Manifest, new TorchFeatureEncoder(encoder, inferenceThreads));
     }
 
     private static (int Start, int Length)[] Segments(ModelManifest manifest, bool hasFeatures)
@@ -313,6 +352,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         ctx.Writer.Write(BatchSize);
         ctx.Writer.Write((byte)(FallbackToCpu switch { null => 0, false => 1, true => 2 }));
         ctx.Writer.Write((byte)Runtime);
+        ctx.Writer.Write(InferenceThreads ?? 0);
         ModelBlob.Save(ctx, ModelStream, _modelBytes);
     }
 

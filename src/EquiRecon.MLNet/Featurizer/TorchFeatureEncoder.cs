@@ -3,8 +3,12 @@ using TorchSharp;
 
 namespace EquiRecon.MLNet.Featurizer;
 
-/// <summary><see cref="InferenceRuntime.TorchSharp"/>: the encoder as a TorchSharp module (<see cref="PretrainedEncoder"/>, which serialises passes with a lock).</summary>
-internal sealed class TorchFeatureEncoder(PretrainedEncoder encoder) : IFeatureEncoder
+/// <summary>
+/// <see cref="InferenceRuntime.TorchSharp"/>: the encoder as a TorchSharp module (<see cref="PretrainedEncoder"/>, which
+/// serialises passes with a lock). With <c>threads</c> set, each pass runs with that many libtorch intra-op threads on the
+/// calling thread, and the thread's previous setting is restored after it.
+/// </summary>
+internal sealed class TorchFeatureEncoder(PretrainedEncoder encoder, int? threads) : IFeatureEncoder
 {
     public string Device => encoder.Device.ToString();
 
@@ -12,8 +16,24 @@ internal sealed class TorchFeatureEncoder(PretrainedEncoder encoder) : IFeatureE
     {
         using var scope = torch.NewDisposeScope();
         var images = batch.ToTensor();
-        var output = encoder.Encode(images);
-        var values = output.Pooled.to(torch.ScalarType.Float32).cpu().contiguous();
+        var values = Forward(images).to(torch.ScalarType.Float32).cpu().contiguous();
         values.data<float>().CopyTo(pooled);
+    }
+
+    private torch.Tensor Forward(torch.Tensor images)
+    {
+        // libtorch (OpenMP) keeps the intra-op thread count per calling thread; set it for this pass only.
+        int before = torch.get_num_threads();
+        if (threads is not { } n || n == before)
+            return encoder.Encode(images).Pooled;
+        torch.set_num_threads(n);
+        try
+        {
+            return encoder.Encode(images).Pooled;
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
     }
 }

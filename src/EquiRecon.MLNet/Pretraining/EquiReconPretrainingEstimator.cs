@@ -145,8 +145,9 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         }
 
         ch.Info("Pretraining finished; the featurizer embeds the trained encoder.");
-        return new EquiReconFeaturizerTransformer(_env, modelBytes, Options.InputColumnName, Options.InvariantColumnName,
-            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.FeaturizerBatchSize, Options.FallbackToCpu);
+        return new EquiReconFeaturizerTransformer(_env, modelBytes, "(pretrained by this estimator)", Options.InputColumnName, Options.InvariantColumnName,
+            Options.EquivariantColumnName, Options.FeaturesColumnName, Options.FeaturizerBatchSize, Options.FallbackToCpu,
+            InferenceRuntime.TorchSharp, Options.InferenceThreads);
     }
 
     /// <summary>
@@ -178,6 +179,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
             double? loss = p.Losses.TryGetValue("total", out double value) ? value : null;
             pch.Checkpoint(loss, p.Step, total);
             ch.Info(Format(p));
+            Options.Progress?.Report(p);
             cancellation.Poll();
         });
 

@@ -121,6 +121,14 @@ public sealed record EquiReconPretrainingOptions
     /// </summary>
     public CancellationToken CancellationToken { get; init; }
 
+    /// <summary>
+    /// Receives every progress report of the training loop (step, losses, learning rate, images per second, time left), on
+    /// the training thread, as they are also written to <c>mlContext.Log</c> (every <see cref="ReportEvery"/> steps). Use a
+    /// synchronous <see cref="IProgress{T}"/>; <see cref="Progress{T}"/> posts to the thread pool or the UI thread. Default
+    /// <see langword="null"/>: the log only.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
     /// <summary>Name of the returned featurizer's invariant column. Default <c>"Invariant"</c>.</summary>
     public string InvariantColumnName { get; init; } = EquiReconColumnNames.Invariant;
 
@@ -132,6 +140,13 @@ public sealed record EquiReconPretrainingOptions
 
     /// <summary>Rows per forward pass of the returned featurizer's <c>Transform</c>. Default 64.</summary>
     public int FeaturizerBatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// libtorch intra-op threads for each forward pass of the returned featurizer, as
+    /// <see cref="Featurizer.EquiReconFeaturizerOptions.InferenceThreads"/> (pretraining itself uses libtorch's setting).
+    /// Default 1; <see langword="null"/> leaves libtorch's own setting.
+    /// </summary>
+    public int? InferenceThreads { get; init; } = Featurizer.EquiReconFeaturizerOptions.DefaultInferenceThreads;
 
     /// <summary>The output column names of the returned featurizer.</summary>
     internal IReadOnlyList<string> OutputColumnNames
@@ -175,6 +190,7 @@ public sealed record EquiReconPretrainingOptions
     internal void Validate()
     {
         EquiReconFeaturizerOptions.ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, FeaturizerBatchSize);
+        EquiReconFeaturizerOptions.ValidateInferenceThreads(InferenceThreads);
         ArgumentException.ThrowIfNullOrWhiteSpace(Method, nameof(Method));
         if (InitModelFile is not null)
             ArgumentException.ThrowIfNullOrWhiteSpace(InitModelFile, nameof(InitModelFile));

@@ -40,7 +40,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     {
         var (bytes, _) = EncoderModelBytes.Read(path, builtIn);
         TorchDevices.EnsureLoaded(Component);
-        return new EmbeddedEncoder(bytes, ModelFile.Load(bytes, EncoderModelBytes.Describe(path, builtIn)));
+        return new EmbeddedEncoder(bytes, ModelFile.Load(bytes, EncoderModelBytes.SourceName(path, builtIn)));
     }
 
     /// <summary>Loads the encoder of a model file held in memory.</summary>
@@ -49,7 +49,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(modelFileBytes);
         TorchDevices.EnsureLoaded(Component);
-        return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(modelFileBytes, "the encoder model file embedded in the ML.NET model"));
+        return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(modelFileBytes, EncoderModelBytes.EmbeddedSource));
     }
 
     /// <summary>Writes the model file bytes as the stream <see cref="StreamName"/>.</summary>
@@ -68,7 +68,8 @@ internal sealed class EmbeddedEncoder : IDisposable
         }
         catch (ModelFileException e)
         {
-            throw new FormatException($"The encoder model file stored in the ML.NET model is invalid: {e.Message}", e);
+            // The reader's message names the source ("Model file (embedded in an ML.NET model): …").
+            throw new FormatException(e.Message, e);
         }
     }
 

@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Images;
 using EquiRecon.MLNet.Runtime;
 using EquiRecon.Onnx;
@@ -56,7 +57,7 @@ internal sealed class OnnxProbe
             throw new FormatException($"The probe head maps {headInput[1]} features to {headOutput[1]} values; this probe needs {FeatureDimension} to {outputSize}.");
     }
 
-    private const string EncoderModelBytesSource = "the encoder model file embedded in the ML.NET model";
+    private const string EncoderModelBytesSource = EncoderModelBytes.EmbeddedSource;
 
     /// <summary>Features per sample, <c>d</c> (both images' in <see cref="ProbeMode.BetweenColumns"/>).</summary>
     public int FeatureDimension { get; }

@@ -58,7 +58,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        var manifest = EncoderModelBytes.ReadManifest(options.ModelPath, options.BuiltInEncoder);
+        var manifest = EncoderModelBytes.ReadManifest(options.ModelFile, options.BuiltInEncoder);
         ImageSize = manifest.InputSize;
         OutputSize = ProbeSamples.ParameterCount(options.Kind, ImageSize);
     }
@@ -86,11 +86,11 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         if (_options.Mode == ProbeMode.BetweenColumns)
             ImageColumnChecks.Check(_host, nameof(input), input.Schema, "transformed image", _options.TransformedImageColumnName!, ImageSize, ImageSize);
 
-        var encoder = EmbeddedEncoder.FromFileOrBuiltIn(_options.ModelPath, _options.BuiltInEncoder);
+        var encoder = EmbeddedEncoder.FromFileOrBuiltIn(_options.ModelFile, _options.BuiltInEncoder);
         try
         {
             if (encoder.Encoder.InputSize != ImageSize)
-                throw new InvalidOperationException($"The {EncoderModelBytes.Describe(_options.ModelPath, _options.BuiltInEncoder)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
+                throw new InvalidOperationException($"The {EncoderModelBytes.Describe(_options.ModelFile, _options.BuiltInEncoder)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
             RegressionProbeModel head;
             using (var scope = NewDisposeScope())
             {

@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.MLNet.Probes;
 using EquiRecon.TorchSharp.Augment;
@@ -117,7 +118,7 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         {
             try
             {
-                host.CheckDecode(ModelFile.ReadManifest(_encoderBytes, "the encoder model file embedded in the ML.NET model").InputSize == ImageSize,
+                host.CheckDecode(ModelFile.ReadManifest(_encoderBytes, EncoderModelBytes.EmbeddedSource).InputSize == ImageSize,
                     "the stored encoder's input size differs from the stored image size");
             }
             catch (ModelFileException e)

@@ -59,7 +59,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        _ = EncoderModelBytes.ReadManifest(options.ModelPath, options.BuiltInEncoder);
+        _ = EncoderModelBytes.ReadManifest(options.ModelFile, options.BuiltInEncoder);
     }
 
     /// <summary>The settings the estimator was created with.</summary>
@@ -79,7 +79,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         int height = imageType.Height, width = imageType.Width;
         var mask = ImageColumnChecks.Check(_host, nameof(input), input.Schema, "mask", _options.MaskColumnName, height, width);
 
-        var encoder = EmbeddedEncoder.FromFileOrBuiltIn(_options.ModelPath, _options.BuiltInEncoder);
+        var encoder = EmbeddedEncoder.FromFileOrBuiltIn(_options.ModelFile, _options.BuiltInEncoder);
         try
         {
             SegmentationHead head;

@@ -24,7 +24,7 @@ public sealed record EquiReconSegmentationOptions
     /// <see cref="BuiltInEncoder"/> names, else the default encoder shipped in the package
     /// (<c>EquiRecon.TorchSharp.IO.DefaultEncoder</c>, a small CIFAR-10 encoder for 32 × 32 images).
     /// </summary>
-    public string? ModelPath { get; init; }
+    public string? ModelFile { get; init; }
 
     /// <summary>
     /// Which built-in encoder to use when no model file is given: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
@@ -32,9 +32,9 @@ public sealed record EquiReconSegmentationOptions
     /// <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.NaturalImage"/> (for photos, 128 × 128 input, 256 + 256 channels; needs
     /// the NuGet package <c>EquiRecon.Models.NaturalImage</c> in the application, otherwise creating the estimator throws
     /// a <c>ModelFileException</c> that says so). Its model file is embedded in the ML.NET model zip on save like any other,
-    /// so loading a saved model does not need the package. Setting it together with <see cref="ModelPath"/> is an error
+    /// so loading a saved model does not need the package. Setting it together with <see cref="ModelFile"/> is an error
     /// (<see cref="ArgumentException"/>). Default <see langword="null"/>: <see cref="EquiRecon.TorchSharp.IO.BuiltInEncoder.SmallCifar"/>
-    /// when <see cref="ModelPath"/> is null.
+    /// when <see cref="ModelFile"/> is null.
     /// </summary>
     public BuiltInEncoder? BuiltInEncoder { get; init; }
 
@@ -100,7 +100,7 @@ public sealed record EquiReconSegmentationOptions
     /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
     internal void Validate()
     {
-        EncoderModelBytes.Validate(ModelPath, BuiltInEncoder, nameof(ModelPath), nameof(BuiltInEncoder));
+        EncoderModelBytes.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
         if (string.IsNullOrWhiteSpace(ImageColumnName))
             throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
         if (string.IsNullOrWhiteSpace(MaskColumnName))

@@ -42,7 +42,7 @@ public sealed class DefaultEncoderFeaturizerTests
     {
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
         catalog.TransformationProbe().ImageSize.Should().Be(DefaultEncoder.ReadManifest().InputSize);
-        catalog.Segmentation().Options.ModelPath.Should().BeNull();
+        catalog.Segmentation().Options.ModelFile.Should().BeNull();
     }
 
     [Fact]
@@ -51,9 +51,9 @@ public sealed class DefaultEncoderFeaturizerTests
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
         catalog.Invoking(c => c.FeaturizeImage(new EquiReconFeaturizerOptions { ModelFile = " " }))
             .Should().Throw<ArgumentException>().WithParameterName(nameof(EquiReconFeaturizerOptions.ModelFile)).WithMessage("*null selects the default*");
-        catalog.Invoking(c => c.TransformationProbe(new TransformationProbeOptions { ModelPath = "" }))
-            .Should().Throw<ArgumentException>().WithParameterName(nameof(TransformationProbeOptions.ModelPath));
-        catalog.Invoking(c => c.Segmentation(new EquiReconSegmentationOptions { ModelPath = "" }))
-            .Should().Throw<ArgumentException>().WithParameterName(nameof(EquiReconSegmentationOptions.ModelPath));
+        catalog.Invoking(c => c.TransformationProbe(new TransformationProbeOptions { ModelFile = "" }))
+            .Should().Throw<ArgumentException>().WithParameterName(nameof(TransformationProbeOptions.ModelFile));
+        catalog.Invoking(c => c.Segmentation(new EquiReconSegmentationOptions { ModelFile = "" }))
+            .Should().Throw<ArgumentException>().WithParameterName(nameof(EquiReconSegmentationOptions.ModelFile));
     }
 }

@@ -100,12 +100,12 @@ public sealed class NaturalImageEncoderTests
         catalog.Invoking(c => c.FeaturizeImage("encoder.equirecon", builtInEncoder: BuiltInEncoder.NaturalImage))
             .Should().Throw<ArgumentException>().WithParameterName(nameof(EquiReconFeaturizerOptions.BuiltInEncoder))
             .WithMessage("Both ModelFile ('encoder.equirecon') and BuiltInEncoder (NaturalImage) are set*");
-        catalog.Invoking(c => c.TransformationProbe(new TransformationProbeOptions { ModelPath = "encoder.equirecon", BuiltInEncoder = BuiltInEncoder.SmallCifar }))
+        catalog.Invoking(c => c.TransformationProbe(new TransformationProbeOptions { ModelFile = "encoder.equirecon", BuiltInEncoder = BuiltInEncoder.SmallCifar }))
             .Should().Throw<ArgumentException>().WithParameterName(nameof(TransformationProbeOptions.BuiltInEncoder))
-            .WithMessage("Both ModelPath*BuiltInEncoder (SmallCifar)*");
+            .WithMessage("Both ModelFile*BuiltInEncoder (SmallCifar)*");
         catalog.Invoking(c => c.Segmentation("encoder.equirecon", builtInEncoder: BuiltInEncoder.NaturalImage))
             .Should().Throw<ArgumentException>().WithParameterName(nameof(EquiReconSegmentationOptions.BuiltInEncoder))
-            .WithMessage("Both ModelPath*");
+            .WithMessage("Both ModelFile*");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using EquiRecon.MLNet.Pretraining;
 using EquiRecon.MLNet.Tests.TestSupport;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Training;
 using Microsoft.ML;
 using TorchSharp;
 
@@ -50,6 +51,55 @@ public sealed class PretrainingTests
         mlContext.Model.Save(featurizer, images.Schema, zip);
         var reloaded = new MLContext(seed: 9).Model.Load(zip, out _);
         TinyModel.ReadColumn(reloaded.Transform(images), EquiReconColumnNames.Invariant).Should().BeEquivalentTo(invariant, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public void Pretrain_inside_a_pipeline_trains_before_the_classifier_in_one_Fit_reports_progress_and_saves_the_encoder()
+    {
+        using var temp = new TempDir();
+        var paths = TestImages.WriteSyntheticPngs(temp.Path, 32);
+        var mlContext = new MLContext(seed: 1);
+        var data = mlContext.Data.LoadFromEnumerable(paths.Select((p, i) => new LabeledPath { ImagePath = p, Label = i % 2 == 0 ? "even" : "odd" }).ToArray());
+        var reports = new RecordingProgress();
+        var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
+            .Append(TinyModel.Images(mlContext))
+            .Append(mlContext.Transforms.EquiRecon().Pretrain(Tiny() with { Progress = reports }))
+            .Append(mlContext.Transforms.Concatenate("Features", "Invariant", "Equivariant"))
+            .AppendCacheCheckpoint(mlContext)
+            .Append(mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: 5))
+            .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+
+        var model = pipeline.Fit(data);
+
+        reports.Steps.Should().Equal([1, 2, 3], "IProgress receives every report, as the log does with ReportEvery = 1");
+        var featurizer = model.OfType<EquiRecon.MLNet.Featurizer.EquiReconFeaturizerTransformer>().Should().ContainSingle().Subject;
+        featurizer.Manifest.Provenance["images"].Should().Be("32");
+        var predicted = mlContext.Data.CreateEnumerable<Predicted>(model.Transform(data), reuseRowObject: false).Select(p => p.PredictedLabel).ToArray();
+        predicted.Should().HaveCount(32).And.OnlyContain(l => l == "even" || l == "odd");
+
+        string file = temp.File("pretrained.equirecon");
+        featurizer.SaveModelFile(file);
+        ModelFile.ReadWeights(file).Manifest.WeightsSha256.Should().Be(featurizer.Manifest.WeightsSha256);
+        mlContext.Transforms.EquiRecon().FeaturizeImage(file).Manifest.Provenance["steps"].Should().Be("3", "the file is the pretrained encoder");
+    }
+
+    private sealed class RecordingProgress : IProgress<TrainingProgress>
+    {
+        public List<int> Steps { get; } = [];
+
+        public void Report(TrainingProgress value) => Steps.Add(value.Step);
+    }
+
+    private sealed class LabeledPath
+    {
+        public string ImagePath { get; set; } = "";
+
+        public string Label { get; set; } = "";
+    }
+
+    private sealed class Predicted
+    {
+        public string PredictedLabel { get; set; } = "";
     }
 
     [Fact]

@@ -10,9 +10,9 @@ namespace EquiRecon.MLNet.Tests.Probes;
 /// <summary><c>Runtime = OnnxRuntime</c> on a fitted transformation probe: encoder and head exported, the same predictions.</summary>
 public sealed class TransformationProbeOnnxRuntimeTests
 {
-    private static TransformationProbeOptions Options(string modelPath, ProbeFeatures features, RepresentationPart part, TransformKind kind) => new()
+    private static TransformationProbeOptions Options(string modelFile, ProbeFeatures features, RepresentationPart part, TransformKind kind) => new()
     {
-        ModelPath = modelPath,
+        ModelFile = modelFile,
         Kind = kind,
         Features = features,
         Part = part,

@@ -13,9 +13,9 @@ namespace EquiRecon.MLNet.Tests.Probes;
 public sealed class TransformationProbeTests(ITestOutputHelper output)
 {
     /// <summary>Small and fast head settings for the tests.</summary>
-    private static TransformationProbeOptions Fast(string modelPath) => new()
+    private static TransformationProbeOptions Fast(string modelFile) => new()
     {
-        ModelPath = modelPath,
+        ModelFile = modelFile,
         HiddenWidth = 64,
         Epochs = 50,
         SamplesPerImage = 1,
@@ -31,11 +31,11 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
     public void A_rotation_probe_fitted_on_300_cifar10_images_predicts_rotations_of_100_held_out_images(ProbeMode mode)
     {
         using var temp = new TempDir();
-        string modelPath = SaveRandomEncoder(temp.File("encoder.zip"));
+        string modelFile = SaveRandomEncoder(temp.File("encoder.zip"));
         var train = Cifar10Images(skip: 0, perClass: 30);
         var heldOut = Cifar10Images(skip: 30, perClass: 10);
         var mlContext = new MLContext(seed: 1);
-        var options = Fast(modelPath) with
+        var options = Fast(modelFile) with
         {
             Mode = mode,
             TransformedImageColumnName = mode == ProbeMode.BetweenColumns ? "Transformed" : null,
@@ -92,18 +92,18 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
     public void Save_and_Load_in_a_new_MLContext_and_a_child_process_give_identical_outputs_without_the_model_file()
     {
         using var temp = new TempDir();
-        string modelPath = SaveRandomEncoder(temp.File("encoder.zip"));
+        string modelFile = SaveRandomEncoder(temp.File("encoder.zip"));
         var paths = TestImages.WriteSyntheticPngs(temp.Path, 4);
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }).ToArray());
         var pipeline = mlContext.Transforms.LoadImages("Image", null, "ImagePath")
             .Append(mlContext.Transforms.ResizeImages("Image", 32, 32))
-            .Append(mlContext.Transforms.EquiRecon().TransformationProbe(Fast(modelPath) with { Kind = TransformKind.Translation, Epochs = 3 }));
+            .Append(mlContext.Transforms.EquiRecon().TransformationProbe(Fast(modelFile) with { Kind = TransformKind.Translation, Epochs = 3 }));
         var model = pipeline.Fit(data);
         var original = ReadColumn(model.Transform(data), "TranslationParameters");
         string zip = temp.File("model.zip");
         mlContext.Model.Save(model, data.Schema, zip);
-        File.Delete(modelPath);
+        File.Delete(modelFile);
 
         var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
         var inProcess = ReadColumn(reloaded.Transform(data), "TranslationParameters");
@@ -153,12 +153,12 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
         using var temp = new TempDir();
         var mlContext = new MLContext(seed: 1);
         var data = Data(mlContext, RandomImages(2));
-        string modelPath = SaveRandomEncoder(temp.File("e.zip"));
+        string modelFile = SaveRandomEncoder(temp.File("e.zip"));
         var catalog = mlContext.Transforms.EquiRecon();
 
         foreach (var (kind, size) in new[] { (TransformKind.Rotation, 1), (TransformKind.Translation, 2), (TransformKind.Color, 4), (TransformKind.Blur, 1), (TransformKind.Crop, 4), (TransformKind.Flip, 1) })
         {
-            var estimator = catalog.TransformationProbe(modelPath, kind);
+            var estimator = catalog.TransformationProbe(modelFile, kind);
             estimator.OutputSize.Should().Be(size, kind.ToString());
             var shape = estimator.GetOutputSchema(Shapes.Of(data.Schema));
             var column = shape.Single(c => c.Name == kind + "Parameters");
@@ -166,7 +166,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
             column.ItemType.Should().Be(NumberDataViewType.Single);
         }
 
-        var fitted = catalog.TransformationProbe(Fast(modelPath) with { Kind = TransformKind.Color, Epochs = 1 }).Fit(data);
+        var fitted = catalog.TransformationProbe(Fast(modelFile) with { Kind = TransformKind.Color, Epochs = 1 }).Fit(data);
         fitted.GetOutputSchema(data.Schema)["ColorParameters"].Type.Should().Be(new VectorDataViewType(NumberDataViewType.Single, 4));
     }
 
@@ -190,7 +190,7 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
     {
         using var temp = new TempDir();
         var mlContext = new MLContext(seed: 1);
-        string modelPath = SaveRandomEncoder(temp.File("e.zip"));
+        string modelFile = SaveRandomEncoder(temp.File("e.zip"));
         var catalog = mlContext.Transforms.EquiRecon();
         var images = Data(mlContext, RandomImages(2));
         var paths = TestImages.WriteSyntheticPngs(temp.Path, 2, 16, 16);
@@ -206,13 +206,13 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
             atFit.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message);
         }
 
-        Expect(images, catalog.TransformationProbe(modelPath, imageColumnName: "Picture"), "Could not find image column 'Picture' (expected Image<32, 32>*");
-        Expect(pathData, catalog.TransformationProbe(modelPath, imageColumnName: "ImagePath"), "*image column 'ImagePath'*expected Image<32, 32>*got String*");
-        Expect(sixteen, catalog.TransformationProbe(modelPath), "*image column 'Image'*expected Image<32, 32>*got Image<16, 16>*");
-        Expect(unknownSize, catalog.TransformationProbe(modelPath), "*image column 'Image'*add ResizeImages*unknown size*");
-        Expect(images, catalog.TransformationProbe(modelPath, transformedImageColumnName: "Other"), "Could not find transformed image column 'Other' (expected Image<32, 32>*");
+        Expect(images, catalog.TransformationProbe(modelFile, imageColumnName: "Picture"), "Could not find image column 'Picture' (expected Image<32, 32>*");
+        Expect(pathData, catalog.TransformationProbe(modelFile, imageColumnName: "ImagePath"), "*image column 'ImagePath'*expected Image<32, 32>*got String*");
+        Expect(sixteen, catalog.TransformationProbe(modelFile), "*image column 'Image'*expected Image<32, 32>*got Image<16, 16>*");
+        Expect(unknownSize, catalog.TransformationProbe(modelFile), "*image column 'Image'*add ResizeImages*unknown size*");
+        Expect(images, catalog.TransformationProbe(modelFile, transformedImageColumnName: "Other"), "Could not find transformed image column 'Other' (expected Image<32, 32>*");
 
-        var fitted = catalog.TransformationProbe(Fast(modelPath) with { Epochs = 1 }).Fit(images);
+        var fitted = catalog.TransformationProbe(Fast(modelFile) with { Epochs = 1 }).Fit(images);
         var atTransform = () => fitted.Transform(sixteen);
         atTransform.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*image column 'Image'*expected Image<32, 32>*got Image<16, 16>*");
     }
@@ -221,20 +221,20 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
     public void Invalid_options_are_rejected_naming_the_option_and_defaults_are_the_documented_ones()
     {
         using var temp = new TempDir();
-        string modelPath = SaveRandomEncoder(temp.File("e.zip"));
+        string modelFile = SaveRandomEncoder(temp.File("e.zip"));
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
 
-        var emptyModelPath = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = "" });
+        var emptyModelFile = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelFile = "" });
         var missingFile = () => catalog.TransformationProbe(temp.File("absent.zip"));
-        var betweenWithoutSecond = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = modelPath, Mode = ProbeMode.BetweenColumns });
-        var zeroEpochs = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelPath = modelPath, Epochs = 0 });
+        var betweenWithoutSecond = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelFile = modelFile, Mode = ProbeMode.BetweenColumns });
+        var zeroEpochs = () => catalog.TransformationProbe(new TransformationProbeOptions { ModelFile = modelFile, Epochs = 0 });
 
-        emptyModelPath.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
+        emptyModelFile.Should().Throw<ArgumentException>().WithParameterName("ModelFile");
         missingFile.Should().Throw<ModelFileException>().WithMessage("*absent.zip*");
         betweenWithoutSecond.Should().Throw<ArgumentException>().WithParameterName("TransformedImageColumnName");
         zeroEpochs.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Epochs");
 
-        var estimator = catalog.TransformationProbe(modelPath);
+        var estimator = catalog.TransformationProbe(modelFile);
         var o = estimator.Options;
         (o.Kind, o.Part, o.Mode, o.Features, o.ImageColumnName, o.ResolvedOutputColumnName).Should().Be(
             (TransformKind.Rotation, RepresentationPart.Equivariant, ProbeMode.RelativeToCanonical, ProbeFeatures.Tokens, "Image", "RotationParameters"));

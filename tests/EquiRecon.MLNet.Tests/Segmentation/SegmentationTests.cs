@@ -25,7 +25,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         var test = mlContext.Data.LoadFromEnumerable(IsbiTiles.Read(Enumerable.Range(25, 5), perSlice: 16));
         var options = new EquiReconSegmentationOptions
         {
-            ModelPath = ProbeTestSupport.SaveRandomEncoder(temp.File("encoder.zip")),
+            ModelFile = ProbeTestSupport.SaveRandomEncoder(temp.File("encoder.zip")),
             HiddenWidth = 8,
             Epochs = epochs,
             ImageSkip = imageSkip,
@@ -77,7 +77,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         var original = ProbeTestSupport.ReadColumn(model.Transform(pathData), "SegmentationMap");
         string zip = temp.File("model.zip");
         mlContext.Model.Save(model, pathData.Schema, zip);
-        File.Delete(options.ModelPath!);
+        File.Delete(options.ModelFile!);
 
         var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
         var inProcess = ProbeTestSupport.ReadColumn(reloaded.Transform(pathData), "SegmentationMap");
@@ -101,7 +101,7 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         using var temp = new TempDir();
         var mlContext = new MLContext(seed: 1);
         var catalog = mlContext.Transforms.EquiRecon();
-        string modelPath = ProbeTestSupport.SaveRandomEncoder(temp.File("e.zip"));
+        string modelFile = ProbeTestSupport.SaveRandomEncoder(temp.File("e.zip"));
         var tiles = mlContext.Data.LoadFromEnumerable(SyntheticTiles(2, seed: 1));
         var smallMasks = mlContext.Data.LoadFromEnumerable(new[] { new SmallMaskRow { Image = SyntheticTiles(1, seed: 1)[0].Image, Mask = ProbeTestSupport.RandomImages(1, 16)[0] } });
         var paths = TestImages.WriteSyntheticPngs(temp.Path, 2, 32, 32);
@@ -117,10 +117,10 @@ public sealed class SegmentationTests(ITestOutputHelper output)
             atFit.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message);
         }
 
-        Expect(tiles, catalog.Segmentation(modelPath, imageColumnName: "Picture"), "Could not find image column 'Picture' (expected Image of known size*");
-        Expect(tiles, catalog.Segmentation(modelPath, maskColumnName: "Labels"), "Could not find mask column 'Labels' (expected Image<32, 32>*");
-        Expect(smallMasks, catalog.Segmentation(modelPath), "*mask column 'Mask'*expected Image<32, 32>*got Image<16, 16>*");
-        Expect(unknownSize, catalog.Segmentation(modelPath), "*image column 'Image'*add ResizeImages*unknown size*");
+        Expect(tiles, catalog.Segmentation(modelFile, imageColumnName: "Picture"), "Could not find image column 'Picture' (expected Image of known size*");
+        Expect(tiles, catalog.Segmentation(modelFile, maskColumnName: "Labels"), "Could not find mask column 'Labels' (expected Image<32, 32>*");
+        Expect(smallMasks, catalog.Segmentation(modelFile), "*mask column 'Mask'*expected Image<32, 32>*got Image<16, 16>*");
+        Expect(unknownSize, catalog.Segmentation(modelFile), "*image column 'Image'*add ResizeImages*unknown size*");
 
         var fitted = catalog.Segmentation(Fast(temp)).Fit(tiles);
         var sixteen = mlContext.Data.LoadFromEnumerable(new[] { new SixteenRow { Image = ProbeTestSupport.RandomImages(1, 16)[0] } });
@@ -196,24 +196,24 @@ public sealed class SegmentationTests(ITestOutputHelper output)
     public void Invalid_options_are_rejected_naming_the_option_and_defaults_are_the_documented_ones()
     {
         using var temp = new TempDir();
-        string modelPath = ProbeTestSupport.SaveRandomEncoder(temp.File("e.zip"));
+        string modelFile = ProbeTestSupport.SaveRandomEncoder(temp.File("e.zip"));
         var catalog = new MLContext(seed: 1).Transforms.EquiRecon();
 
-        var emptyModelPath = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelPath = "" });
-        var sameColumns = () => catalog.Segmentation(modelPath, maskColumnName: "Image");
-        var scale = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelPath = modelPath, EncoderScale = 9 });
-        emptyModelPath.Should().Throw<ArgumentException>().WithParameterName("ModelPath");
+        var emptyModelFile = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelFile = "" });
+        var sameColumns = () => catalog.Segmentation(modelFile, maskColumnName: "Image");
+        var scale = () => catalog.Segmentation(new EquiReconSegmentationOptions { ModelFile = modelFile, EncoderScale = 9 });
+        emptyModelFile.Should().Throw<ArgumentException>().WithParameterName("ModelFile");
         sameColumns.Should().Throw<ArgumentException>().WithParameterName("MaskColumnName");
         scale.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("EncoderScale");
 
-        var o = catalog.Segmentation(modelPath).Options;
+        var o = catalog.Segmentation(modelFile).Options;
         (o.ImageColumnName, o.MaskColumnName, o.OutputColumnName, o.MaskToClass.Classes, o.MaskToClass.Thresholds[0]).Should().Be(("Image", "Mask", "SegmentationMap", 2, (byte)128));
         (o.Epochs, o.LearningRate, o.BatchSize, o.HiddenWidth, o.ImageSkip, o.EncoderScale, o.BalanceClasses, o.Seed).Should().Be((20, 3e-3, 16, 16, true, 1, true, 0));
     }
 
     private static EquiReconSegmentationOptions Fast(TempDir temp) => new()
     {
-        ModelPath = ProbeTestSupport.SaveRandomEncoder(temp.File("fast-encoder.zip")),
+        ModelFile = ProbeTestSupport.SaveRandomEncoder(temp.File("fast-encoder.zip")),
         HiddenWidth = 4,
         Epochs = 2,
         Seed = 1,
