@@ -8,7 +8,8 @@ using Microsoft.ML;
 /// <c>--probe-fit</c>: wall time of <c>TransformationProbe</c> (rotation, default encoder, 32 px) fitted on the first
 /// <c>--images</c> CIFAR-10 test images (default 1,000), and the R² of the fitted probe on the next 500 test images
 /// (<c>Evaluate</c>, 2 rotations per image), for the defaults (<c>current</c>) and other head settings; <c>previous</c> is
-/// 100 epochs of batch 64 at learning rate 1e-3. <c>--fit-configs current,previous,e30b256lr0.002</c> chooses (e/b/lr: epochs, batch, rate). Prints, never asserts.
+/// 100 epochs of batch 64 at learning rate 1e-3; <c>libtorch-threads</c> is the defaults with <c>InferenceThreads = null</c>
+/// (libtorch's own thread count, the behaviour before the option existed). <c>--fit-configs current,previous,e30b256lr0.002</c> chooses (e/b/lr: epochs, batch, rate). Prints, never asserts.
 /// </summary>
 internal static class ProbeFitBenchmark
 {
@@ -29,11 +30,12 @@ internal static class ProbeFitBenchmark
         {
             ["current"] = current,
             ["previous"] = current with { Epochs = 100, BatchSize = 64, LearningRate = 1e-3 },
+            ["libtorch-threads"] = current with { InferenceThreads = null },
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"TransformationProbe (rotation, {current.Part} {current.Features}, {current.SamplesPerImage} samples per image, head {current.HiddenWidth} wide) " +
-            $"fitted on {train.Count} CIFAR-10 test images (32 px), scored on {test.Count} others; libtorch threads {TorchSharp.torch.get_num_threads()}"));
-        Console.WriteLine("config      epochs  batch      lr     fit s   R² (SIE)   R² (sklearn)");
+            $"fitted on {train.Count} CIFAR-10 test images (32 px), scored on {test.Count} others; libtorch's own thread count {TorchSharp.torch.get_num_threads()}"));
+        Console.WriteLine("config              threads  epochs  batch      lr     fit s   R² (SIE)   R² (sklearn)");
         foreach (var name in configs)
         {
             var options = all.TryGetValue(name, out var known) ? known : Parse(name, current);
@@ -42,7 +44,7 @@ internal static class ProbeFitBenchmark
             var seconds = clock.Elapsed.TotalSeconds;
             var metrics = probe.Evaluate(testImages, seed: 1, samplesPerImage: 2);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-10} {options.Epochs,7} {options.BatchSize,6} {options.LearningRate,7:G3} {seconds,9:F1} {metrics.RSquaredGlobal,10:F3} {metrics.RSquaredPerOutputMean,14:F3}"));
+                $"{name,-18} {(options.InferenceThreads?.ToString(CultureInfo.InvariantCulture) ?? "libtorch"),8} {options.Epochs,7} {options.BatchSize,6} {options.LearningRate,7:G3} {seconds,9:F1} {metrics.RSquaredGlobal,10:F3} {metrics.RSquaredPerOutputMean,14:F3}"));
         }
         return 0;
     }

@@ -22,18 +22,7 @@ internal sealed class TorchFeatureEncoder(PretrainedEncoder encoder, int? thread
 
     private torch.Tensor Forward(torch.Tensor images)
     {
-        // libtorch (OpenMP) keeps the intra-op thread count per calling thread; set it for this pass only.
-        int before = torch.get_num_threads();
-        if (threads is not { } n || n == before)
-            return encoder.Encode(images).Pooled;
-        torch.set_num_threads(n);
-        try
-        {
-            return encoder.Encode(images).Pooled;
-        }
-        finally
-        {
-            torch.set_num_threads(before);
-        }
+        using var _ = Runtime.TorchThreads.Use(threads);
+        return encoder.Encode(images).Pooled;
     }
 }

@@ -92,6 +92,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
             if (encoder.Encoder.InputSize != ImageSize)
                 throw new InvalidOperationException($"The {EncoderModelBytes.Describe(_options.ModelFile, _options.BuiltInEncoder)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
             RegressionProbeModel head;
+            using (Runtime.TorchThreads.Use(_options.InferenceThreads))
             using (var scope = NewDisposeScope())
             {
                 var images = ImageTensorReader.ReadImages(input, image, ImageSize, ImageSize);

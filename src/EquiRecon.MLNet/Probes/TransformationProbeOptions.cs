@@ -75,6 +75,15 @@ public sealed record TransformationProbeOptions
     /// </summary>
     public InferenceRuntime Runtime { get; init; } = InferenceRuntime.TorchSharp;
 
+    /// <summary>
+    /// libtorch intra-op threads for fitting: the one embedding pass over the images (all <see cref="SamplesPerImage"/>
+    /// transformations of each, batched) and the head's training steps on those cached embeddings. Set on the thread that
+    /// calls <c>Fit</c> and restored after it. Default 1, as the featurizer's <c>InferenceThreads</c>: on a busy 2-core
+    /// machine libtorch's default (one thread per core) made the fit about 5× slower (docs/benchmarks.md, "Fitting a
+    /// transformation probe"); <see langword="null"/> leaves libtorch's own setting. Must be at least 1.
+    /// </summary>
+    public int? InferenceThreads { get; init; } = Featurizer.EquiReconFeaturizerOptions.DefaultInferenceThreads;
+
     /// <summary>Width of the head's two hidden layers. Default 256.</summary>
     public int HiddenWidth { get; init; } = 256;
 
@@ -126,6 +135,7 @@ public sealed record TransformationProbeOptions
                 throw new ArgumentException($"TransformedImageColumnName must differ from ImageColumnName ('{ImageColumnName}').", nameof(TransformedImageColumnName));
         }
 
+        Featurizer.EquiReconFeaturizerOptions.ValidateInferenceThreads(InferenceThreads);
         ArgumentOutOfRangeException.ThrowIfLessThan(HiddenWidth, 1, nameof(HiddenWidth));
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
