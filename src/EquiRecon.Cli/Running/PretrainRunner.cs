@@ -120,6 +120,8 @@ internal static class PretrainRunner
         var model = Path.Combine(outDir, ModelFileName);
         options = options with { CheckpointPath = checkpoint };
         var resuming = resume && File.Exists(checkpoint);
+        if (resume && !resuming)
+            console.Line($"{title}: --resume given but there is no checkpoint at {checkpoint}; starting fresh.");
 
         var clock = Stopwatch.StartNew();
         using var trainer = resuming
