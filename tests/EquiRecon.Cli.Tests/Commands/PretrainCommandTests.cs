@@ -106,6 +106,20 @@ public sealed class PretrainCommandTests
         File.ReadAllText(checkpoint).Should().Be("an earlier run");
     }
 
+    [Fact]
+    public void Resume_without_a_checkpoint_says_it_starts_fresh()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var outDir = dir.Sub("out");
+
+        var (code, output, error) = Cli.Run("pretrain", "--method", "vicreg", "--data", data, "--out", outDir, "--image-size", "16",
+            "--batch-size", "4", "--steps", "1", "--threads", "1", "--resume");
+
+        code.Should().Be(0, error + output);
+        output.Should().Contain($"--resume given but there is no checkpoint at {Path.Combine(outDir, "checkpoint.ckpt")}; starting fresh.");
+    }
+
     /// <summary>A model file of the tiny encoder (a layout that is no preset) with its own normalisation.</summary>
     private static string WriteInitModel(string path)
     {
