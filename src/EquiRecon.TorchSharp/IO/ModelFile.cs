@@ -259,7 +259,8 @@ public static class ModelFile
     {
         if (m.FormatVersion is < 1 or > ModelManifest.CurrentFormatVersion)
             throw new ModelFileException($"{source} has format version {m.FormatVersion}; this library (EquiRecon {LibraryVersion}) reads versions 1 to {ModelManifest.CurrentFormatVersion}.");
-        if (string.IsNullOrEmpty(m.Method) || !KnownMethods.Contains(m.Method))
+        // Format 2 (and every save) names a known method; format-1 files, written before this check, may carry any short label.
+        if (m.FormatVersion >= 2 ? string.IsNullOrEmpty(m.Method) || !KnownMethods.Contains(m.Method) : !IsLabel(m.Method))
             throw new ModelFileException($"{source}: the method '{m.Method}' is unknown; expected one of {string.Join(", ", KnownMethods.Order(StringComparer.Ordinal))}.");
         if (m.InputSize is < ModelFileLimits.MinInputSize or > ModelFileLimits.MaxInputSize)
             throw new ModelFileException($"{source}: input size {m.InputSize} is outside [{ModelFileLimits.MinInputSize}, {ModelFileLimits.MaxInputSize}].");
@@ -296,6 +297,10 @@ public static class ModelFile
             throw new ModelFileException($"{source}: the encoder in the manifest needs {size} bytes of weights, more than the {ModelFileLimits.MaxWeightsBytes} a model file may hold.");
         return config;
     }
+
+    /// <summary>A format-1 method label: 1 to <see cref="ModelFileLimits.MaxTextLength"/> ASCII letters, digits, '-', '_' or '.'.</summary>
+    private static bool IsLabel(string? method) =>
+        method is { Length: > 0 and <= ModelFileLimits.MaxTextLength } && method.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     /// <summary>How error messages name the model file at <paramref name="path"/>.</summary>
     private static string FileSource(string path) => $"Model file {path}";

@@ -63,7 +63,7 @@ public sealed class FeaturizerPersistenceTests
         featurizer.InputSize.Should().Be(TinyModel.Size);
         featurizer.InvariantSize.Should().Be(TinyModel.Invariant);
         featurizer.EquivariantSize.Should().Be(TinyModel.Equivariant);
-        featurizer.Manifest.Method.Should().Be("random-init");
+        featurizer.Manifest.Method.Should().Be("random");
         featurizer.Manifest.Provenance.Should().ContainKey("purpose");
         featurizer.Device.Should().Be("cpu");
         featurizer.GetModelFileBytes().Should().Equal(modelFile);

@@ -50,6 +50,9 @@ public sealed class ModelFileIntegrityTests
 
         using (var loaded = ModelFile.Load(v1, "v1"))
             loaded.Manifest.FormatVersion.Should().Be(1);
+        manifest["method"] = "random-init";
+        ModelFile.ReadManifest(ZipForge.Zip([("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString())), ("encoder.bin", weights)]))
+            .Method.Should().Be("random-init", "format-1 files may carry any short method label");
         Loading(ZipForge.ModelFileRaw(v1Manifest, weights)).Should().Throw<ModelFileException>().WithMessage("*format-1 file has no 'integrity.sha256'*");
         var v2WithoutIntegrity = ZipForge.Parts(TinyModelFile());
         Loading(ZipForge.Zip([("manifest.json", Encoding.UTF8.GetBytes(v2WithoutIntegrity.Manifest.ToJsonString())), ("encoder.bin", v2WithoutIntegrity.Weights)]))
