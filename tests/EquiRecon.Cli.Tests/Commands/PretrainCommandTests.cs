@@ -107,6 +107,25 @@ public sealed class PretrainCommandTests
     }
 
     [Fact]
+    public void An_unreadable_image_stops_pretraining_naming_it_unless_skip_unreadable_is_given()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var broken = Path.Combine(Directory.GetDirectories(data)[0], "0-broken.png");
+        File.WriteAllText(broken, "not an image");
+        string[] args = ["pretrain", "--method", "vicreg", "--data", data, "--image-size", "16", "--batch-size", "4", "--steps", "1", "--threads", "1"];
+
+        var (code, _, error) = Cli.Run([.. args, "--out", dir.Sub("out1")]);
+        code.Should().NotBe(0);
+        error.Should().Contain(broken).And.Contain("could not be decoded").And.NotContain("   at ");
+
+        var (skipCode, output, skipError) = Cli.Run([.. args, "--out", dir.Sub("out2"), "--skip-unreadable"]);
+        skipCode.Should().Be(0, skipError + output);
+        output.Should().Contain($"Skipped 1 unreadable image (--skip-unreadable): {broken}.");
+        ModelFile.ReadManifest(Path.Combine(dir.Sub("out2"), "model.equirecon")).Provenance["skipped_unreadable"].Should().Be("1");
+    }
+
+    [Fact]
     public void Resume_without_a_checkpoint_says_it_starts_fresh()
     {
         using var dir = new TempDir();
