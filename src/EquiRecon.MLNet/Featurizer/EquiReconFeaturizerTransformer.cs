@@ -138,7 +138,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         }
         catch (ModelFileException e)
         {
-            throw host.ExceptDecode(e, "The EquiRecon model embedded in this ML.NET model is invalid: " + e.Message);
+            throw host.ExceptDecode(e, $"The EquiRecon model embedded in this ML.NET model (stream '{ModelStream}' of '{ctx.Directory}') is invalid: {e.Message}");
         }
 
         _segments = Segments(Manifest, hasFeatures);

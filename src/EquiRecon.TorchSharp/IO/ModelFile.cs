@@ -82,7 +82,8 @@ public static class ModelFile
         return manifest;
     }
 
-    /// <summary>Reads and validates only the manifest (no tensors are created).</summary>
+    /// <summary>Reads and validates only the manifest (no tensors are created). The integrity hash over manifest and weights
+    /// needs the weights, so it is checked by <see cref="Load(string, torch.Device?)"/> and <see cref="ReadWeights(string)"/>, not here.</summary>
     /// <exception cref="ModelFileException">The file is missing, not a model file, truncated, or its manifest is invalid.</exception>
     public static ModelManifest ReadManifest(string path) => Read(path, readWeights: false).Manifest;
 
