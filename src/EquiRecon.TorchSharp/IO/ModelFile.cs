@@ -212,6 +212,12 @@ public static class ModelFile
         {
             throw new ModelFileException($"{source} is truncated or not a model file (not a readable zip): {e.Message}", e);
         }
+#pragma warning disable CA1031 // Every failure of reading a file is reported as a ModelFileException naming it (issue 14).
+        catch (Exception e) when (e is not ModelFileException and not OutOfMemoryException and not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            throw new ModelFileException($"{source} cannot be read: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     private static void CheckIntegrity(ZipArchive zip, ModelManifest manifest, byte[] manifestBytes, byte[] weights, string source)

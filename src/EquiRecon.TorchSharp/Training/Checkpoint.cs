@@ -176,6 +176,12 @@ internal static class Checkpoint
         {
             throw new ModelFileException($"{source} is truncated or corrupt: {e.Message}", e);
         }
+#pragma warning disable CA1031 // Every failure of reading a checkpoint is reported as a ModelFileException naming it (issue 14).
+        catch (Exception e) when (e is not ModelFileException and not OutOfMemoryException and not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            throw new ModelFileException($"{source} cannot be read: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     private static void Restore(string source, Dictionary<string, byte[]> bytes, nn.Module model,
