@@ -109,6 +109,35 @@ public sealed class FeaturizerPersistenceTests
         }
     }
 
+    [Fact]
+    public void A_stream_declaring_a_huge_length_fails_as_truncated_without_allocating_that_length()
+    {
+        using var temp = new TempDir();
+        var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
+        {
+            var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
+            var name = entry.FullName;
+            byte[] bytes;
+            using (var s = entry.Open())
+            using (var ms = new MemoryStream())
+            {
+                s.CopyTo(ms);
+                bytes = ms.ToArray();
+            }
+            BitConverter.TryWriteBytes(bytes.AsSpan(4, 4), int.MaxValue).Should().BeTrue(); // the blob's byte count, after its magic
+            entry.Delete();
+            using var w = archive.CreateEntry(name).Open();
+            w.Write(bytes);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var act = () => new MLContext(seed: 3).Model.Load(zip, out _);
+
+        act.Should().Throw<Exception>().Which.ToString().Should().Contain("'EncoderModel' is truncated");
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(512L << 20, "the declared 2 GiB are never allocated up front");
+    }
+
     private static (string Zip, Dictionary<string, float[][]> Outputs) FitAndSave(TempDir temp, string[] paths)
     {
         string modelFile = TinyModel.Write(temp.File("tiny.zip"));
