@@ -84,43 +84,7 @@ internal sealed class CheckedWeights
     }
 
     /// <summary>Every tensor a <see cref="ResNetEncoder"/> of <paramref name="config"/> registers, with its dtype code and shape.</summary>
-    internal static Dictionary<string, (int Dtype, long[] Shape)> Expected(ResNetEncoderConfig config)
-    {
-        var result = new Dictionary<string, (int, long[])>(StringComparer.Ordinal);
-        void Conv(string name, int outC, int inC, int k) => result[name + ".weight"] = (TorchStateDict.Float32Code, [outC, inC, k, k]);
-        void Bn(string name, int c)
-        {
-            foreach (var p in new[] { "weight", "bias", "running_mean", "running_var" })
-                result[$"{name}.{p}"] = (TorchStateDict.Float32Code, [c]);
-            result[name + ".num_batches_tracked"] = (TorchStateDict.Int64Code, []);
-        }
-        var stem = config.Widths[0];
-        Conv("conv1", stem, ResNetEncoder.InputChannels, config.Stem == ResNetStem.Cifar ? 3 : 7);
-        Bn("bn1", stem);
-        var inC = stem;
-        for (var stage = 0; stage < config.Stages; stage++)
-        {
-            var width = config.Widths[stage];
-            for (var block = 0; block < config.BlocksPerStage[stage]; block++)
-            {
-                var stride = stage > 0 && block == 0 ? 2 : 1;
-                var p = string.Create(CultureInfo.InvariantCulture, $"layer{stage + 1}.{block}.");
-                Conv(p + "conv1", width, inC, 3);
-                Bn(p + "bn1", width);
-                Conv(p + "conv2", width, width, 3);
-                Bn(p + "bn2", width);
-                if (stride != 1 || inC != width)
-                {
-                    Conv(p + "downsample.0", width, inC, 1);
-                    Bn(p + "downsample.1", width);
-                }
-                inC = width;
-            }
-        }
-        if (config.InputOffsetSize > 0)
-            result["input_offset"] = (TorchStateDict.Float32Code, [1, ResNetEncoder.InputChannels, config.InputOffsetSize, config.InputOffsetSize]);
-        return result;
-    }
+    internal static Dictionary<string, (int Dtype, long[] Shape)> Expected(ResNetEncoderConfig config) => TorchStateDict.ExpectedEncoder(config);
 
     private ModelFileException Fail(string message) => new($"{source}: {message}.");
 }

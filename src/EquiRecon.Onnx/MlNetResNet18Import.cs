@@ -40,7 +40,7 @@ public static class MlNetResNet18Import
     public const string PackageVersion = "0.23.1";
 
     /// <summary>The manifest's method name for imported (not trained here) encoders.</summary>
-    public const string MethodName = "imported";
+    public const string MethodName = ModelManifest.ImportedMethod;
 
     /// <summary>The encoder preset name (<see cref="EncoderNames"/>) of the imported encoder.</summary>
     public const string EncoderName = "mlnet-resnet18";

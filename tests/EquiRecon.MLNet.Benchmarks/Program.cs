@@ -100,7 +100,7 @@ if (args.Contains("--probe-fit"))
 string modelFile = Path.Combine(Path.GetTempPath(), "equirecon-mlnet-benchmark-" + Guid.NewGuid().ToString("N") + ".zip");
 torch.manual_seed(0);
 using (var encoder = EncoderFactory.Create(EncoderNames.Get(encoderName)))
-    ModelFile.Save(modelFile, encoder, "random-init", 32, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std);
+    ModelFile.Save(modelFile, encoder, "random", 32, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std);
 
 try
 {

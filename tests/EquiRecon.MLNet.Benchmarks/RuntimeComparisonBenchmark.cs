@@ -37,7 +37,7 @@ internal static class RuntimeComparisonBenchmark
             var big = Path.Combine(folder, "imagenet-resnet18.equirecon");
             torch.manual_seed(0);
             using (var encoder = EncoderFactory.Create(ResNetEncoderConfig.ImageNetResNet18))
-                ModelFile.Save(big, encoder, "random-init", 224, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+                ModelFile.Save(big, encoder, "random", 224, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"batch={batch} repeats={repeats} (best shown) cores={Environment.ProcessorCount} torch-threads={torch.get_num_threads()} ONNX Runtime: default session options (intra-op threads = cores)"));

@@ -34,12 +34,13 @@ internal static class PretrainCommand
         public Option<int?> LimitPerClass { get; } = CliOptions.OptionalInt("--limit-per-class", "Read at most this many images per class.");
         public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
+        public Option<bool> SkipUnreadable { get; } = new("--skip-unreadable") { Description = "Leave out images that cannot be decoded (their count and the first names are printed) instead of stopping at the first." };
         public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", 10);
         public Option<FileInfo?> Init { get; } = new("--init") { Description = "Start from the encoder weights of this model file (.equirecon); its architecture and mean/std are used (--encoder, when given, must match). The heads start fresh." };
         public Option<int> FreezeStages { get; } = CliOptions.Int("--freeze-stages", "Keep the stem and the first N residual stages of the encoder fixed (weights and BatchNorm statistics); 0 trains everything.", 0, minimum: 0);
 
         public IEnumerable<Option> All =>
-            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, ReportEvery, Init, FreezeStages];
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, SkipUnreadable, ReportEvery, Init, FreezeStages];
 
         /// <summary>The settings a successful parse stands for.</summary>
         /// <exception cref="CliException">The init file is missing or invalid, does not match <c>--encoder</c>, or <c>--freeze-stages</c> is too large.</exception>
@@ -100,6 +101,7 @@ internal static class PretrainCommand
                 Epochs = parse.GetValue(Epochs),
                 LimitPerClass = parse.GetValue(LimitPerClass),
                 Resume = parse.GetValue(Resume),
+                SkipUnreadable = parse.GetValue(SkipUnreadable),
                 CommandLine = CliOptions.CommandLine(parse),
             };
         }

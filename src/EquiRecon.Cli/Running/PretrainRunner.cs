@@ -42,6 +42,9 @@ internal sealed record PretrainSettings
     /// <summary>At most this many images per class.</summary>
     public int? LimitPerClass { get; init; }
 
+    /// <summary>Leave out images that cannot be decoded (counted and named on the console) instead of stopping at the first.</summary>
+    public bool SkipUnreadable { get; init; }
+
     /// <summary>Continue from <c>&lt;out&gt;/checkpoint.ckpt</c>.</summary>
     public bool Resume { get; init; }
 
@@ -80,7 +83,13 @@ internal static class PretrainRunner
         RefuseOverwrite(settings.OutDir, settings.Resume);
         CheckDevice(settings.Options.Device);
         var clock = Stopwatch.StartNew();
-        using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass);
+        var skipped = settings.SkipUnreadable ? new List<string>() : null;
+        using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass, skipped);
+        if (skipped is { Count: > 0 })
+        {
+            const int shown = 5;
+            console.Line($"Skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")} (--skip-unreadable): {string.Join(", ", skipped.Take(shown))}{(skipped.Count > shown ? ", …" : "")}.");
+        }
         console.Line($"Read {data.Count} images of {data.ClassNames.Count} classes ({data.Height} px) from {settings.DataPath} in {clock.Elapsed.TotalSeconds:F1} s.");
         if (data.Count < settings.Options.BatchSize)
             throw new CliException(string.Create(CultureInfo.InvariantCulture,
@@ -98,6 +107,8 @@ internal static class PretrainRunner
             provenance["epochs"] = e.ToString(CultureInfo.InvariantCulture);
         if (settings.LimitPerClass is int limit)
             provenance["limit_per_class"] = limit.ToString(CultureInfo.InvariantCulture);
+        if (skipped is { Count: > 0 })
+            provenance["skipped_unreadable"] = skipped.Count.ToString(CultureInfo.InvariantCulture);
         return Train(data, settings.Method, settings.Encoder, options, settings.OutDir, settings.Resume, provenance, console, settings.Method.Name, cancellationToken);
     }
 
@@ -120,6 +131,8 @@ internal static class PretrainRunner
         var model = Path.Combine(outDir, ModelFileName);
         options = options with { CheckpointPath = checkpoint };
         var resuming = resume && File.Exists(checkpoint);
+        if (resume && !resuming)
+            console.Line($"{title}: --resume given but there is no checkpoint at {checkpoint}; starting fresh.");
 
         var clock = Stopwatch.StartNew();
         using var trainer = resuming

@@ -12,7 +12,7 @@ internal static class ReproduceTables
     public const string UnknownTransforms = "unknown-transforms";
 
     /// <summary>The untrained encoder's row.</summary>
-    public const string Random = "random";
+    public const string Random = EquiRecon.TorchSharp.IO.ModelManifest.RandomMethod;
 
     /// <summary>Fraction of the pretraining images whose transformation parameters and labels count as known.</summary>
     public const double KnownFraction = 0.2;

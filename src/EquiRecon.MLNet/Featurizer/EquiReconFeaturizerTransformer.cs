@@ -158,8 +158,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         }
         catch (ModelFileException e)
         {
-            // The reader's message names the source ("Model file (embedded in an ML.NET model): …").
-            throw host.ExceptDecode(e, e.Message);
+            throw host.ExceptDecode(e, $"The EquiRecon model embedded in this ML.NET model (stream '{ModelStream}' of '{ctx.Directory}') is invalid: {e.Message}");
         }
 
         _segments = Segments(Manifest, hasFeatures);

@@ -54,13 +54,34 @@ internal static class ModelBlob
             int length = reader.ReadInt32();
             if (length < 0)
                 throw new FormatException($"The model stream '{name}' has a negative length {length}.");
-            result = reader.ReadBytes(length);
+            result = ReadAtMost(reader, length);
             if (result.Length != length)
                 throw new FormatException($"The model stream '{name}' is truncated: {result.Length} of {length} bytes.");
         });
         if (!found || result is null)
             throw new FormatException($"The model has no stream '{name}' in '{ctx.Directory}': the zip is incomplete or was written by an incompatible version.");
         return result;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes in chunks, so that a damaged length field allocates no more than the
+    /// stream really holds (<c>BinaryReader.ReadBytes</c> would allocate the declared length up front).
+    /// </summary>
+    private static byte[] ReadAtMost(BinaryReader reader, int length)
+    {
+        const int chunk = 1 << 20;
+        if (length <= chunk)
+            return reader.ReadBytes(length);
+        using var buffer = new MemoryStream();
+        var block = new byte[chunk];
+        while (buffer.Length < length)
+        {
+            var n = reader.Read(block, 0, (int)Math.Min(chunk, length - buffer.Length));
+            if (n == 0)
+                break;
+            buffer.Write(block, 0, n);
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>Writes <paramref name="values"/> (little-endian) as the stream <paramref name="name"/>.</summary>

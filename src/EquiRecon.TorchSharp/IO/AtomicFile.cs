@@ -16,7 +16,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var tmp = Path.Combine(dir, TemporaryName(full, Guid.NewGuid()));
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -32,4 +32,33 @@ public static class AtomicFile
                 File.Delete(tmp);
         }
     }
+
+    /// <summary>
+    /// Deletes the temporary files <see cref="Write"/> left beside <paramref name="path"/> when its process was killed mid-write
+    /// (<c>.&lt;name&gt;.&lt;32 hex digits&gt;.tmp</c>); other files are left alone. Call it only while no other process writes
+    /// <paramref name="path"/>.
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(dir))
+            return 0;
+        var prefix = $".{Path.GetFileName(full)}.";
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(dir, prefix + "*.tmp"))
+        {
+            var middle = Path.GetFileName(file)[prefix.Length..^".tmp".Length];
+            if (Guid.TryParseExact(middle, "N", out var guid) && Path.GetFileName(file) == TemporaryName(full, guid))
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static string TemporaryName(string fullPath, Guid guid) => $".{Path.GetFileName(fullPath)}.{guid:N}.tmp";
 }

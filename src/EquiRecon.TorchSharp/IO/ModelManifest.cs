@@ -8,13 +8,22 @@ namespace EquiRecon.TorchSharp.IO;
 /// </summary>
 public sealed record ModelManifest
 {
-    /// <summary>The manifest format this library writes.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The manifest format this library writes: 2, which adds the <c>integrity.sha256</c> entry (SHA-256 of the manifest
+    /// and the weights). Format 1 files (no such entry; only the weights are hashed) still load.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
 
-    /// <summary>Format version of the file; a reader refuses versions it does not know.</summary>
+    /// <summary>The method name of an encoder imported from another framework (e.g. ML.NET's ResNet-18), not trained by a registered method.</summary>
+    public const string ImportedMethod = "imported";
+
+    /// <summary>The method name of a randomly initialised, untrained encoder (a baseline).</summary>
+    public const string RandomMethod = "random";
+
+    /// <summary>Format version of the file; a reader refuses versions it does not know (it reads 1 to <see cref="CurrentFormatVersion"/>).</summary>
     [JsonPropertyName("formatVersion")] public int FormatVersion { get; init; } = CurrentFormatVersion;
 
-    /// <summary>Name of the method the encoder was trained with (a registry name, e.g. <c>equirecon</c>).</summary>
+    /// <summary>Name of the method the encoder was trained with: a registry name (e.g. <c>equirecon</c>), <see cref="ImportedMethod"/> or <see cref="RandomMethod"/>.</summary>
     [JsonPropertyName("method")] public required string Method { get; init; }
 
     /// <summary>The encoder architecture.</summary>

@@ -27,8 +27,12 @@ public sealed class Pretrainer : IDisposable
     private readonly Tensor _std;
     private readonly int _stepsPerEpoch;
     private readonly global::TorchSharp.Modules.Parameter[] _trainable;
+    private string? _dataSha256;
 
-    /// <summary>Builds model, optimizer and augmentations; initialization is seeded by <see cref="PretrainingOptions.Seed"/>.</summary>
+    /// <summary>
+    /// Builds model, optimizer and augmentations; initialization is seeded by <see cref="PretrainingOptions.Seed"/>. Temporary
+    /// files a killed run left beside <see cref="PretrainingOptions.CheckpointPath"/> (<see cref="AtomicFile"/>'s naming) are removed.
+    /// </summary>
     /// <exception cref="ArgumentException">An option, the method or the data does not fit (also: the <see cref="PretrainingOptions.InitFrom"/>
     /// file holds another architecture or normalisation, or <see cref="PretrainingOptions.FrozenStages"/> exceeds the encoder's stages); the message names it.</exception>
     /// <exception cref="ModelFileException">The <see cref="PretrainingOptions.InitFrom"/> file is missing, corrupt or invalid.</exception>
@@ -85,6 +89,8 @@ public sealed class Pretrainer : IDisposable
         _generator = new Generator((ulong)options.Seed + 1, Device);
         _mean = tensor(options.Mean.ToArray(), device: Device).view(1, 3, 1, 1);
         _std = tensor(options.Std.ToArray(), device: Device).view(1, 3, 1, 1);
+        if (options.CheckpointPath is { } checkpointPath)
+            AtomicFile.RemoveStaleTemporaries(checkpointPath);
     }
 
     /// <summary>The manifest of <see cref="PretrainingOptions.InitFrom"/>, when the encoder was initialised from a model file.</summary>
@@ -291,10 +297,32 @@ public sealed class Pretrainer : IDisposable
     public void SaveModel(string path, IReadOnlyDictionary<string, string>? provenance = null) =>
         ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.Height, Options.Mean, Options.Std, provenance);
 
-    /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
+    /// <summary>What must match between a checkpoint and the run that resumes it (the data's hash is computed once).</summary>
     internal CheckpointFingerprint Fingerprint() => new(
         Model.Method.Name, EncoderSpecs.ToSpec(Model.EncoderConfig), _data.Height, _data.ClassNames.Count, _data.Count,
-        Options.Steps, Options.BatchSize, Options.Seed, InitManifest?.WeightsSha256, Options.FrozenStages);
+        Options.Steps, Options.BatchSize, Options.Seed, InitManifest?.WeightsSha256, Options.FrozenStages,
+        Options.LearningRate, Options.WeightDecay, Options.WarmupFraction, Options.MinLearningRateRatio, Options.GradientClipNorm,
+        Options.Mean.ToArray(), Options.Std.ToArray(),
+        CheckpointFingerprint.HashOf(Model.Method),
+        CheckpointFingerprint.HashOf(_pipeline.Steps.Select(step => new { step.Kind, Options = step.GetType().GetProperty("Options")?.GetValue(step) }).ToArray()),
+        _dataSha256 ??= HashData(_data));
+
+    /// <summary>Lower-case hex SHA-256 of the images' pixels (in chunks), the labels and the class names.</summary>
+    private static string HashData(ImageDataset data)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        const int chunk = 256;
+        for (long start = 0; start < data.Count; start += chunk)
+        {
+            using var part = data.Images.narrow(0, start, Math.Min(chunk, data.Count - start)).cpu().contiguous();
+            hash.AppendData(part.bytes);
+        }
+        using (var labels = data.Labels.cpu().to(ScalarType.Int64).contiguous())
+            hash.AppendData(labels.bytes);
+        foreach (var name in data.ClassNames)
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <inheritdoc />
     public void Dispose()

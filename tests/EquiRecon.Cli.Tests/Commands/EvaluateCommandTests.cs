@@ -91,4 +91,26 @@ public sealed class EvaluateCommandTests
         error.Should().Contain("--data").And.Contain("train/");
         error.Should().NotContain("   at ");
     }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("flipped")]
+    public void A_damaged_model_file_fails_with_one_line_naming_the_file_and_no_stack_trace(string damage)
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteSplits(dir.Sub("data"));
+        var model = TinyModel(dir.Sub("model.equirecon"));
+        var bytes = File.ReadAllBytes(model);
+        if (damage == "truncated")
+            bytes = bytes[..(bytes.Length * 2 / 3)];
+        else
+            bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(model, bytes);
+
+        var (code, _, error) = Cli.Run(Args(model, data, "--probes", "rot"));
+
+        code.Should().NotBe(0);
+        error.Trim().Split('\n').Should().ContainSingle().Which.Should().StartWith("error: ").And.Contain(model);
+        error.Should().NotContain("   at ");
+    }
 }

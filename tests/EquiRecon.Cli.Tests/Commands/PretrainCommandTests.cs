@@ -106,6 +106,39 @@ public sealed class PretrainCommandTests
         File.ReadAllText(checkpoint).Should().Be("an earlier run");
     }
 
+    [Fact]
+    public void An_unreadable_image_stops_pretraining_naming_it_unless_skip_unreadable_is_given()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var broken = Path.Combine(Directory.GetDirectories(data)[0], "0-broken.png");
+        File.WriteAllText(broken, "not an image");
+        string[] args = ["pretrain", "--method", "vicreg", "--data", data, "--image-size", "16", "--batch-size", "4", "--steps", "1", "--threads", "1"];
+
+        var (code, _, error) = Cli.Run([.. args, "--out", dir.Sub("out1")]);
+        code.Should().NotBe(0);
+        error.Should().Contain(broken).And.Contain("could not be decoded").And.NotContain("   at ");
+
+        var (skipCode, output, skipError) = Cli.Run([.. args, "--out", dir.Sub("out2"), "--skip-unreadable"]);
+        skipCode.Should().Be(0, skipError + output);
+        output.Should().Contain($"Skipped 1 unreadable image (--skip-unreadable): {broken}.");
+        ModelFile.ReadManifest(Path.Combine(dir.Sub("out2"), "model.equirecon")).Provenance["skipped_unreadable"].Should().Be("1");
+    }
+
+    [Fact]
+    public void Resume_without_a_checkpoint_says_it_starts_fresh()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var outDir = dir.Sub("out");
+
+        var (code, output, error) = Cli.Run("pretrain", "--method", "vicreg", "--data", data, "--out", outDir, "--image-size", "16",
+            "--batch-size", "4", "--steps", "1", "--threads", "1", "--resume");
+
+        code.Should().Be(0, error + output);
+        output.Should().Contain($"--resume given but there is no checkpoint at {Path.Combine(outDir, "checkpoint.ckpt")}; starting fresh.");
+    }
+
     /// <summary>A model file of the tiny encoder (a layout that is no preset) with its own normalisation.</summary>
     private static string WriteInitModel(string path)
     {

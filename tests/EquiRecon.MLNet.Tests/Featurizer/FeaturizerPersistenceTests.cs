@@ -63,7 +63,7 @@ public sealed class FeaturizerPersistenceTests
         featurizer.InputSize.Should().Be(TinyModel.Size);
         featurizer.InvariantSize.Should().Be(TinyModel.Invariant);
         featurizer.EquivariantSize.Should().Be(TinyModel.Equivariant);
-        featurizer.Manifest.Method.Should().Be("random-init");
+        featurizer.Manifest.Method.Should().Be("random");
         featurizer.Manifest.Provenance.Should().ContainKey("purpose");
         featurizer.Device.Should().Be("cpu");
         featurizer.GetModelFileBytes().Should().Equal(modelFile);
@@ -71,6 +71,71 @@ public sealed class FeaturizerPersistenceTests
         using var archive = ZipFile.OpenRead(zip);
         archive.Entries.Should().Contain(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal),
             "the model file travels inside the zip as a binary stream");
+    }
+
+    [Fact]
+    public void A_damaged_embedded_model_file_fails_loading_with_a_message_naming_the_ML_NET_stream()
+    {
+        using var temp = new TempDir();
+        var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
+        {
+            var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
+            var name = entry.FullName;
+            byte[] bytes;
+            using (var s = entry.Open())
+            using (var ms = new MemoryStream())
+            {
+                s.CopyTo(ms);
+                bytes = ms.ToArray();
+            }
+            bytes[bytes.Length / 2] ^= 0x01; // inside the model file's weights (stored, so the model file's CRC-32 catches it)
+            entry.Delete();
+            using var w = archive.CreateEntry(name).Open();
+            w.Write(bytes);
+        }
+
+        var act = () => new MLContext(seed: 3).Model.Load(zip, out _);
+
+        var thrown = act.Should().Throw<Exception>().Which;
+        var messages = string.Join(" | ", Chain(thrown).Select(e => e.Message));
+        messages.Should().Contain("embedded in this ML.NET model (stream 'EncoderModel'").And.Contain("CRC-32");
+        Chain(thrown).Should().Contain(e => e is EquiRecon.TorchSharp.IO.ModelFileException);
+
+        static IEnumerable<Exception> Chain(Exception? e)
+        {
+            for (; e is not null; e = e.InnerException)
+                yield return e;
+        }
+    }
+
+    [Fact]
+    public void A_stream_declaring_a_huge_length_fails_as_truncated_without_allocating_that_length()
+    {
+        using var temp = new TempDir();
+        var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
+        {
+            var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
+            var name = entry.FullName;
+            byte[] bytes;
+            using (var s = entry.Open())
+            using (var ms = new MemoryStream())
+            {
+                s.CopyTo(ms);
+                bytes = ms.ToArray();
+            }
+            BitConverter.TryWriteBytes(bytes.AsSpan(4, 4), int.MaxValue).Should().BeTrue(); // the blob's byte count, after its magic
+            entry.Delete();
+            using var w = archive.CreateEntry(name).Open();
+            w.Write(bytes);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var act = () => new MLContext(seed: 3).Model.Load(zip, out _);
+
+        act.Should().Throw<Exception>().Which.ToString().Should().Contain("'EncoderModel' is truncated");
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(512L << 20, "the declared 2 GiB are never allocated up front");
     }
 
     private static (string Zip, Dictionary<string, float[][]> Outputs) FitAndSave(TempDir temp, string[] paths)

@@ -27,7 +27,7 @@ internal static class ProbeTestSupport
         torch.set_num_threads(1);
         torch.manual_seed(seed);
         using var encoder = new ResNetEncoder(SmallEncoder);
-        ModelFile.Save(path, encoder, "random-init", inputSize, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std);
+        ModelFile.Save(path, encoder, "random", inputSize, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std);
         return path;
     }
 

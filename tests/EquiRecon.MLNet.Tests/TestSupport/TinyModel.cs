@@ -32,7 +32,7 @@ internal static class TinyModel
     {
         torch.manual_seed(seed);
         using var encoder = EncoderFactory.Create(Encoder);
-        ModelFile.Save(path, encoder, "random-init", Size, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std,
+        ModelFile.Save(path, encoder, "random", Size, ImageTensors.Cifar10Mean, ImageTensors.Cifar10Std,
             new Dictionary<string, string> { ["purpose"] = "EquiRecon.MLNet tests" });
         return path;
     }

@@ -34,7 +34,7 @@ internal static class OnnxTestModels
             }
         }
         var path = dir.File(preset + "-" + inputSize + ".equirecon");
-        ModelFile.Save(path, encoder, "test", inputSize, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+        ModelFile.Save(path, encoder, ModelManifest.RandomMethod, inputSize, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
         return path;
     }
 

@@ -81,6 +81,61 @@ public sealed class ImageFolderTests
         act.Should().Throw<InvalidDataException>().WithMessage("*broken.jpg*could not be decoded*");
     }
 
+    /// <summary>Writes a JPEG of a smooth pattern with SkiaSharp.</summary>
+    private static byte[] Jpeg(int width, int height)
+    {
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+                bitmap.SetPixel(x, y, new SKColor((byte)(3 * x), (byte)(2 * y), 200));
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    [Fact]
+    public void A_truncated_jpeg_is_an_error_naming_the_file_and_the_reason_not_blank_pixels()
+    {
+        using var dir = new TempDir();
+        WritePng(Path.Combine(dir.Path, "c", "a.png"), 64, 64, Pattern);
+        var jpeg = Jpeg(64, 64);
+        File.WriteAllBytes(Path.Combine(dir.Path, "c", "cut.jpg"), jpeg[..(jpeg.Length / 2)]);
+
+        var act = () => ImageFolder.Read(dir.Path, imageSize: 32);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("Image '*cut.jpg' could not be decoded: the file is truncated (SkiaSharp: IncompleteInput).");
+    }
+
+    [Fact]
+    public void An_undecodable_image_gives_the_decoders_reason_not_a_null_reference()
+    {
+        using var dir = new TempDir();
+        WritePng(Path.Combine(dir.Path, "c", "a.png"), 4, 4, Pattern);
+        File.WriteAllText(Path.Combine(dir.Path, "c", "text.png"), "not an image");
+        var act = () => ImageFolder.Read(dir.Path, imageSize: 4);
+        act.Should().Throw<InvalidDataException>().Which.Message.Should().Contain("text.png").And.Contain("SkiaSharp").And.NotContain("Object reference");
+    }
+
+    [Fact]
+    public void Skipping_unreadable_images_leaves_them_out_and_lists_them()
+    {
+        using var dir = new TempDir();
+        WritePng(Path.Combine(dir.Path, "a", "1.png"), 8, 8, Pattern);
+        File.WriteAllText(Path.Combine(dir.Path, "a", "0-broken.png"), "not an image");
+        WritePng(Path.Combine(dir.Path, "b", "1.png"), 8, 8, (x, y) => new SKColor(1, 2, 3));
+        var jpeg = Jpeg(16, 16);
+        File.WriteAllBytes(Path.Combine(dir.Path, "b", "2-cut.jpg"), jpeg[..(jpeg.Length / 2)]);
+        var skipped = new List<string>();
+
+        using var data = ImageFolder.Read(dir.Path, skipped: skipped);
+
+        data.Count.Should().Be(2);
+        data.Labels.data<long>().ToArray().Should().Equal(0, 1);
+        data.Images[1, 0, 0, 0].item<byte>().Should().Be(1);
+        skipped.Select(Path.GetFileName).Should().Equal("0-broken.png", "2-cut.jpg");
+    }
+
     [Fact]
     public void Missing_root_and_empty_layouts_are_explained()
     {

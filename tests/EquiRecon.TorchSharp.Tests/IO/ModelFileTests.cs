@@ -133,7 +133,7 @@ public sealed class ModelFileTests
         using var dir = new TempDir();
         var path = SaveTiny(dir);
         RewriteManifest(path, m => m["formatVersion"] = 99);
-        FluentActions.Invoking(() => ModelFile.Load(path)).Should().Throw<ModelFileException>().WithMessage("*format version 99*reads version 1*");
+        FluentActions.Invoking(() => ModelFile.Load(path)).Should().Throw<ModelFileException>().WithMessage("*format version 99*reads versions 1 to 2*");
     }
 
     [Fact]

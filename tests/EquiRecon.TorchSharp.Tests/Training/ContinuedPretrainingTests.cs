@@ -165,21 +165,6 @@ public sealed class ContinuedPretrainingTests
         ShouldBeIdentical(Tensors(straight.Model), Tensors(resumed.Model));
     }
 
-    [Fact]
-    public void A_fingerprint_without_the_new_fields_reads_as_no_init_and_nothing_frozen()
-    {
-        var fingerprint = new CheckpointFingerprint("vicreg", EncoderSpecs.ToSpec(Tiny.Encoder), 16, 4, 16, 1, 8, 3, "ab", 2);
-        var json = JsonSerializer.SerializeToNode(fingerprint)!.AsObject();
-        json.Remove(nameof(CheckpointFingerprint.InitWeightsSha256));
-        json.Remove(nameof(CheckpointFingerprint.FrozenStages));
-
-        var old = JsonSerializer.Deserialize<CheckpointFingerprint>(json.ToJsonString())!;
-
-        old.InitWeightsSha256.Should().BeNull();
-        old.FrozenStages.Should().Be(0);
-        (fingerprint with { InitWeightsSha256 = null, FrozenStages = 0 }).Differences(old).Should().BeEmpty();
-    }
-
     private sealed class Progress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => onReport(value);
