@@ -12,10 +12,10 @@ namespace EquiRecon.MLNet.Featurizer;
 internal static class EncoderModelBytes
 {
     /// <summary>
-    /// How error messages name a model file read back from an ML.NET model zip. The model file reader writes its messages
-    /// as "Model file &lt;name&gt;: …", so every name given to it here reads after those two words.
+    /// How error messages name a model file read back from an ML.NET model zip. The model file reader starts its messages
+    /// with the name it is given ("&lt;name&gt;: …"), so the names given to it here say what they name.
     /// </summary>
-    public const string EmbeddedSource = "(embedded in an ML.NET model)";
+    public const string EmbeddedSource = "Model file (embedded in an ML.NET model)";
 
     /// <summary>The built-in encoder used when an option names neither a model file nor a built-in encoder.</summary>
     public const BuiltInEncoder DefaultBuiltIn = BuiltInEncoder.SmallCifar;
@@ -74,10 +74,10 @@ internal static class EncoderModelBytes
 
     /// <summary>
     /// The name given to the model file reader for the encoder <paramref name="path"/> or <paramref name="builtIn"/> selects:
-    /// the path itself, or <c>(built-in encoder &lt;name&gt;)</c>; it reads after the reader's "Model file".
+    /// <c>Model file &lt;path&gt;</c> (as the reader names files it opens itself), or <c>The built-in encoder &lt;name&gt;</c>.
     /// </summary>
     public static string SourceName(string? path, BuiltInEncoder? builtIn)
-        => path ?? $"(built-in encoder {builtIn ?? DefaultBuiltIn})";
+        => path is not null ? $"Model file {path}" : $"The built-in encoder {builtIn ?? DefaultBuiltIn}";
 
     private static byte[] ReadFile(string path)
         => File.Exists(path) ? File.ReadAllBytes(path) : throw new ModelFileException($"Model file not found: {path}.");
