@@ -78,22 +78,8 @@ public sealed class FeaturizerPersistenceTests
     {
         using var temp = new TempDir();
         var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
-        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
-        {
-            var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
-            var name = entry.FullName;
-            byte[] bytes;
-            using (var s = entry.Open())
-            using (var ms = new MemoryStream())
-            {
-                s.CopyTo(ms);
-                bytes = ms.ToArray();
-            }
-            bytes[bytes.Length / 2] ^= 0x01; // inside the model file's weights (stored, so the model file's CRC-32 catches it)
-            entry.Delete();
-            using var w = archive.CreateEntry(name).Open();
-            w.Write(bytes);
-        }
+        // inside the model file's weights (stored, so the model file's CRC-32 catches it)
+        SavedModelZip.Rewrite(zip, SavedModelZip.EncoderModelStream, bytes => bytes[bytes.Length / 2] ^= 0x01);
 
         var act = () => new MLContext(seed: 3).Model.Load(zip, out _);
 
@@ -114,22 +100,8 @@ public sealed class FeaturizerPersistenceTests
     {
         using var temp = new TempDir();
         var (zip, _) = FitAndSave(temp, TestImages.WriteSyntheticPngs(temp.Path, 1));
-        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Update))
-        {
-            var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
-            var name = entry.FullName;
-            byte[] bytes;
-            using (var s = entry.Open())
-            using (var ms = new MemoryStream())
-            {
-                s.CopyTo(ms);
-                bytes = ms.ToArray();
-            }
-            BitConverter.TryWriteBytes(bytes.AsSpan(4, 4), int.MaxValue).Should().BeTrue(); // the blob's byte count, after its magic
-            entry.Delete();
-            using var w = archive.CreateEntry(name).Open();
-            w.Write(bytes);
-        }
+        // the blob's byte count, after its magic
+        SavedModelZip.Rewrite(zip, SavedModelZip.EncoderModelStream, bytes => BitConverter.TryWriteBytes(bytes.AsSpan(4, 4), int.MaxValue).Should().BeTrue());
         var before = GC.GetAllocatedBytesForCurrentThread();
 
         var act = () => new MLContext(seed: 3).Model.Load(zip, out _);

@@ -87,21 +87,6 @@ public sealed class ModelFileValidationTests
     }
 
     // Rewrites the featurizer's "EncoderModel" stream (blob header of 8 bytes, then the model file) with one weight byte flipped.
-    private static void CorruptEmbeddedModelFile(string zip)
-    {
-        using var archive = ZipFile.Open(zip, ZipArchiveMode.Update);
-        var entry = archive.Entries.Single(e => e.FullName.EndsWith("/EncoderModel", StringComparison.Ordinal));
-        byte[] blob;
-        using (var stream = entry.Open())
-        using (var copy = new MemoryStream())
-        {
-            stream.CopyTo(copy);
-            blob = copy.ToArray();
-        }
-
-        blob[8 + ((blob.Length - 8) * 3 / 4)] ^= 0x01;
-        entry.Delete();
-        using var replaced = archive.CreateEntry(entry.FullName).Open();
-        replaced.Write(blob);
-    }
+    private static void CorruptEmbeddedModelFile(string zip) =>
+        SavedModelZip.Rewrite(zip, SavedModelZip.EncoderModelStream, blob => blob[8 + ((blob.Length - 8) * 3 / 4)] ^= 0x01);
 }
