@@ -9,7 +9,7 @@ namespace EquiRecon.Benchmarks;
 /// <c>--conv-gradient-check N</c>: N forward/backward passes of one 3×3 convolution, 8 → 8 channels, on a fixed
 /// batch (64, 8, 32, 32) — the layer of the tiny test encoders whose input gradient oneDNN's AVX-512 kernels
 /// returned partly NaN at random on the project's AMD EPYC machines. Prints how many passes gave a non-finite
-/// input gradient and the oneDNN cap in force (DNNL_MAX_CPU_ISA; EquiRecon sets AVX2 unless the process set one).
+/// input gradient and the oneDNN cap in force (DNNL_MAX_CPU_ISA; EquiRecon sets SSE41 unless the process set one).
 /// </summary>
 internal static class ConvGradientCheck
 {

@@ -3,7 +3,7 @@ using EquiRecon.TorchSharp.Runtime;
 
 namespace EquiRecon.MLNet.Tests;
 
-/// <summary>Loads libtorch through EquiRecon (which caps oneDNN at AVX2, see OneDnnCpuIsa) before any test touches a tensor.</summary>
+/// <summary>Loads libtorch through EquiRecon (which caps oneDNN's instruction set, see OneDnnCpuIsa) before any test touches a tensor.</summary>
 internal static class TorchTestSetup
 {
 #pragma warning disable CA2255 // A test assembly, not a library: every test must run under the same oneDNN cap.

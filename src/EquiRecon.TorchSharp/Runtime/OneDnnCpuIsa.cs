@@ -7,8 +7,9 @@ namespace EquiRecon.TorchSharp.Runtime;
 /// its kernels by the newest instruction set the CPU reports. On the 2-core AMD EPYC machines this project is
 /// built on (AVX-512 with VNNI, BF16 and VP2INTERSECT), oneDNN's AVX-512 kernels return NaN in part of a
 /// convolution's input gradient at random — a few calls in a hundred, different ones per run, with one thread or
-/// two — while its AVX2 kernels gave no NaN in every trial (docs/benchmarks.md, "oneDNN and random NaN"), and were
-/// faster there too. So, unless the process already sets <see cref="Variable"/> itself, EquiRecon caps oneDNN at
+/// two. Capped at AVX2 the NaN went, but a 3×3 convolution of 11 → 8 channels (the segmentation head's image skip) still
+/// gave run-to-run different gradients and now and then a collapsed head; capped at SSE4.1 every run gave the same bits
+/// (docs/benchmarks.md, "oneDNN and random NaN"), at about 15 % of the training speed. So, unless the process already sets <see cref="Variable"/> itself, EquiRecon caps oneDNN at
 /// <see cref="DefaultCap"/> before libtorch creates its first oneDNN primitive (oneDNN reads the variable once, then).
 /// Set <c>DNNL_MAX_CPU_ISA=ALL</c> (or another level) in the environment to choose otherwise.
 /// </summary>
@@ -18,7 +19,7 @@ internal static partial class OneDnnCpuIsa
     internal const string Variable = "DNNL_MAX_CPU_ISA";
 
     /// <summary>The cap EquiRecon applies when the process sets none.</summary>
-    internal const string DefaultCap = "AVX2";
+    internal const string DefaultCap = "SSE41";
 
     /// <summary>
     /// On x64, sets <see cref="Variable"/> to <see cref="DefaultCap"/> in the native environment unless it is set

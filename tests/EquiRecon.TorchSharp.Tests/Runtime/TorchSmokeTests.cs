@@ -32,7 +32,7 @@ public sealed class TorchSmokeTests
     }
 
     [Fact]
-    public void EnsureLoaded_caps_oneDNN_at_AVX2_on_x64_unless_the_process_chose_a_level()
+    public void EnsureLoaded_caps_oneDNN_on_x64_unless_the_process_chose_a_level()
     {
         TorchNative.EnsureLoaded();
         if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
@@ -43,7 +43,7 @@ public sealed class TorchSmokeTests
     public void Conv_input_gradients_stay_finite_over_many_passes()
     {
         // The layer whose input gradient oneDNN's AVX-512 kernels returned partly NaN at random on the project's AMD EPYC
-        // machines (several of 100 passes in most runs); with the AVX2 cap none in thousands (docs/benchmarks.md).
+        // machines (several of 100 passes in most runs); with the cap none in thousands (docs/benchmarks.md).
         TorchNative.EnsureLoaded();
         torch.manual_seed(0);
         using var conv = nn.Conv2d(8, 8, 3, padding: 1, bias: false);
