@@ -60,19 +60,7 @@ internal static class NaturalImageBenchmark
             }),
         };
 
-        foreach (var c in cases)
-            c.Run();
-        var best = cases.Select(_ => TimeSpan.MaxValue).ToArray();
-        for (int r = 0; r < repeats; r++)
-        {
-            for (int k = 0; k < cases.Length; k++)
-            {
-                var clock = Stopwatch.StartNew();
-                cases[k].Run();
-                if (clock.Elapsed < best[k])
-                    best[k] = clock.Elapsed;
-            }
-        }
+        var best = RoundRobin.BestTimes(cases.Select(c => c.Run).ToArray(), repeats);
 
         Console.WriteLine("path                                                        images/s    ms/image");
         for (int k = 0; k < cases.Length; k++)

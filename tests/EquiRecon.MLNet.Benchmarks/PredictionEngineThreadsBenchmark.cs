@@ -50,14 +50,7 @@ internal static class PredictionEngineThreadsBenchmark
             cases.Add(($"InferenceThreads={name}, Transform (BatchSize 64), {rows * engines} rows", () => TransformMsPerRow(model, batchInput)));
         }
 
-        foreach (var c in cases)
-            c.Run();
-        var best = cases.Select(_ => double.MaxValue).ToArray();
-        for (int r = 0; r < repeats; r++)
-        {
-            for (int k = 0; k < cases.Count; k++)
-                best[k] = Math.Min(best[k], cases[k].Run());
-        }
+        var best = RoundRobin.Best(cases.Select(c => c.Run).ToArray(), repeats);
 
         Console.WriteLine($"load average after: {LoadAverage()}");
         Console.WriteLine("case                                                    ms/row (wall time / rows of all engines)");

@@ -164,20 +164,7 @@ try
         }
     }));
 
-    // Warm up every case, then time them round-robin (load on a shared machine drifts) and keep each one's best.
-    foreach (var c in cases)
-        c.Run();
-    var best = cases.Select(_ => TimeSpan.MaxValue).ToArray();
-    for (int r = 0; r < repeats; r++)
-    {
-        for (int k = 0; k < cases.Count; k++)
-        {
-            var clock = Stopwatch.StartNew();
-            cases[k].Run();
-            if (clock.Elapsed < best[k])
-                best[k] = clock.Elapsed;
-        }
-    }
+    var best = RoundRobin.BestTimes(cases.Select(c => c.Run).ToArray(), repeats);
 
     Console.WriteLine("path                                                        images/s    ms/image");
     for (int k = 0; k < cases.Count; k++)

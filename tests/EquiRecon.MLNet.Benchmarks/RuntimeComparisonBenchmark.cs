@@ -78,19 +78,7 @@ internal static class RuntimeComparisonBenchmark
             }));
         }
 
-        foreach (var c in cases)
-            c.Run();
-        var best = cases.Select(_ => TimeSpan.MaxValue).ToArray();
-        for (int r = 0; r < repeats; r++)
-        {
-            for (int k = 0; k < cases.Count; k++)
-            {
-                var clock = Stopwatch.StartNew();
-                cases[k].Run();
-                if (clock.Elapsed < best[k])
-                    best[k] = clock.Elapsed;
-            }
-        }
+        var best = RoundRobin.BestTimes(cases.Select(c => c.Run).ToArray(), repeats);
 
         for (int k = 0; k < cases.Count; k++)
         {
