@@ -36,7 +36,20 @@ public sealed class BudgetTests
     [Fact]
     public void Validation_names_the_bad_field()
     {
-        var act = () => (Budgets.Smoke with { ProbeTrainImages = Budgets.Smoke.TrainImages + 1 }).Validate();
-        act.Should().Throw<ArgumentException>().WithMessage("*ProbeTrainImages*");
+        var act = () => (Budgets.Smoke with { ClassifierTrainImages = Budgets.Smoke.TrainImages + 1 }).Validate();
+        act.Should().Throw<ArgumentException>().WithMessage("*ClassifierTrainImages*");
+    }
+
+    [Fact]
+    public void Small_is_one_epoch_of_cifar10_with_the_papers_probes()
+    {
+        var small = Budgets.Small;
+        small.TrainImages.Should().Be(50_000);
+        small.BatchSize.Should().Be(256);
+        small.Steps.Should().Be(50_000 / 256);
+        small.ProbeHidden.Should().Be(1024);
+        small.ProbeTrainPairs.Should().BeGreaterThanOrEqualTo(8000);
+        small.ProbeTestPairs.Should().BeGreaterThanOrEqualTo(2000);
+        small.RegressionProbe(seed: 0).CosineSchedule.Should().BeTrue();
     }
 }

@@ -29,6 +29,25 @@ internal static class PosterNumbers
         ["equirecon"] = new("Ours", 0.826, 0.906, 0.972, 0.890),
     };
 
+    /// <summary>
+    /// Poster rows of the unknown-transformations experiment on CIFAR-10 (80 % of the training images with unknown
+    /// transformations; SIE and supervised train on the 20 % known): docs/method-notes.md.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Row> UnknownTransforms { get; } = new Dictionary<string, Row>(StringComparer.Ordinal)
+    {
+        ["supervised"] = new("Supervised", 0.214, 0.229, 0.437, 0.386),
+        ["sie-all"] = new("SIE(all)", 0.402, 0.395, 0.511, 0.479),
+        ["equirecon"] = new("Ours", 0.815, 0.879, 0.944, 0.878),
+    };
+
+    /// <summary>The poster's rows for a reproduce table name, or null when it has none.</summary>
+    public static IReadOnlyDictionary<string, Row>? For(string table) => table switch
+    {
+        "cifar10" => Cifar10,
+        "unknown-transforms" => UnknownTransforms,
+        _ => null,
+    };
+
     /// <summary>The value of <paramref name="probe"/> (rot, color, blur, trans) in a row.</summary>
     public static double Of(Row row, string probe)
     {

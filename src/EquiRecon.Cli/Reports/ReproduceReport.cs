@@ -19,8 +19,11 @@ internal sealed record ReproduceSummary
     /// <summary>The representation part the probes read.</summary>
     public required string Part { get; init; }
 
-    /// <summary>The measured rows (all seeds).</summary>
+    /// <summary>The measured rows (all seeds, every probed part).</summary>
     public required IReadOnlyList<ResultRow> Rows { get; init; }
+
+    /// <summary>The rows of the main part <see cref="Part"/>: one per (method, seed).</summary>
+    public IReadOnlyList<ResultRow> MainRows => Rows.Where(r => r.Part == Part).ToArray();
 
     /// <summary>The command line.</summary>
     public required string CommandLine { get; init; }
@@ -83,11 +86,12 @@ internal static class ReproduceReport
     public static void WriteR2Plot(string path, ReproduceSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var methods = Methods(summary.Rows);
+        var main = summary.MainRows;
+        var methods = Methods(main);
         var values = new double[methods.Count, ResultRow.Probes.Count];
         for (var m = 0; m < methods.Count; m++)
             for (var p = 0; p < ResultRow.Probes.Count; p++)
-                values[m, p] = Mean(summary.Rows.Where(r => r.Method == methods[m]).Select(r => r.R2Of(ResultRow.Probes[p])));
+                values[m, p] = Mean(main.Where(r => r.Method == methods[m]).Select(r => r.R2Of(ResultRow.Probes[p])));
         Plots.WriteGroupedBars(path,
             string.Create(CultureInfo.InvariantCulture, $"R² of transformation prediction (SIE's definition), part: {summary.Part}, budget: {summary.Budget.Name}, table: {summary.Table}"),
             methods, ResultRow.Probes, values);
@@ -111,7 +115,7 @@ internal static class ReproduceReport
         L($"- command: `{s.CommandLine}`");
         L($"- data: `{s.DataPath}`");
         L($"- machine: {s.Machine}; libtorch threads {s.Threads}; device {s.Device}");
-        L($"- wall time: {FormatTime(s.TotalWallSeconds ?? s.WallSeconds)} (this invocation, started {s.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC: {FormatTime(s.WallSeconds)}); training of the rows: {FormatTime(s.Rows.Where(r => double.IsFinite(r.TrainSeconds)).Sum(r => r.TrainSeconds))}, evaluation: {FormatTime(s.Rows.Sum(r => r.EvalSeconds))}");
+        L($"- wall time: {FormatTime(s.TotalWallSeconds ?? s.WallSeconds)} (this invocation, started {s.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC: {FormatTime(s.WallSeconds)}); training of the rows: {FormatTime(s.MainRows.Where(r => double.IsFinite(r.TrainSeconds)).Sum(r => r.TrainSeconds))}, evaluation: {FormatTime(s.MainRows.Sum(r => r.EvalSeconds))}");
         L($"- seeds: {s.Seeds}; representation part probed: **{s.Part}** ({PartNote(s.Part)})");
         L($"- R²: SIE's definition (1 − SS_res / SS_tot with one mean over all outputs), the poster's; scikit-learn's per-output R² is in results.csv (`*_sklearn`) and below");
         Raw();
@@ -126,12 +130,14 @@ internal static class ReproduceReport
             Raw($"| {field} | {value} |");
         Raw();
 
-        var methods = Methods(s.Rows);
+        var main = s.MainRows;
+        var methods = Methods(main);
+        var posterTable = PosterNumbers.For(s.Table);
         L($"## Results beside the poster");
         Raw();
         Raw("R² of transformation prediction (pairwise probe on the frozen encoder) and classification top-1 (linear probe, kNN). " +
-            "Columns marked *poster* are the published CIFAR-10 numbers (arXiv 2412.03314, ResNet-18 at paper scale), for reference; " +
-            (s.Seeds > 1 ? "ours are mean ± standard deviation over seeds." : "ours are one seed."));
+            $"Columns marked *poster* are the published numbers of this table (arXiv 2412.03314, ResNet-18 at paper scale), for reference; " +
+            (s.Seeds > 1 ? "ours are mean ± standard deviation over the seeds a row has." : "ours are one seed."));
         Raw();
         var header = new StringBuilder("| method |");
         var rule = new StringBuilder("|---|");
@@ -146,21 +152,47 @@ internal static class ReproduceReport
         Raw(rule.ToString());
         foreach (var m in methods)
         {
-            var rows = s.Rows.Where(r => r.Method == m).ToArray();
+            var rows = main.Where(r => r.Method == m).ToArray();
             var line = new StringBuilder($"| {m} |");
-            PosterNumbers.Cifar10.TryGetValue(m, out var poster);
+            PosterNumbers.Row? poster = null;
+            posterTable?.TryGetValue(m, out poster);
             foreach (var p in ResultRow.Probes)
             {
                 line.Append(' ').Append(Cell(rows.Select(r => r.R2Of(p)))).Append(" | ");
-                line.Append(poster is not null && s.Table == "cifar10" ? PosterNumbers.Of(poster, p).ToString("F3", CultureInfo.InvariantCulture) : "—").Append(" |");
+                line.Append(poster is not null ? PosterNumbers.Of(poster, p).ToString("F3", CultureInfo.InvariantCulture) : "—").Append(" |");
             }
             line.Append(' ').Append(Cell(rows.Select(r => r.Top1))).Append(" | ").Append(Cell(rows.Select(r => r.KnnTop1))).Append(" |");
             Raw(line.ToString());
         }
         Raw();
-        if (s.Table != "cifar10")
+        if (posterTable is null)
         {
-            Raw("The poster's numbers above are for its CIFAR-10 table only; this table has no published counterpart in our notes, so the poster columns are empty.");
+            Raw("This table has no published counterpart in our notes, so the poster columns are empty.");
+            Raw();
+        }
+
+        var halves = s.Rows.Where(r => r.Part != s.Part).Select(r => r.Part).Distinct(StringComparer.Ordinal).ToArray();
+        if (halves.Length > 0)
+        {
+            Raw("### The split: R² from each half of the representation");
+            Raw();
+            Raw("The same probes read only the invariant channels, only the equivariant channels, or all of them (SIE's definition). " +
+                "The method's claim is that transformation information lives in the equivariant half; for `vicreg`, `supervised` and `random`, " +
+                "whose training does not split the channels, the two halves are a control (the first and the last half of the channels).");
+            Raw();
+            var parts = new[] { s.Part }.Concat(halves).ToArray();
+            Raw("| method | part | " + string.Join(" | ", ResultRow.Probes) + " | top-1 |");
+            Raw("|---|---|" + string.Concat(ResultRow.Probes.Select(_ => "---:|")) + "---:|");
+            foreach (var m in methods)
+            {
+                foreach (var part in parts)
+                {
+                    var rows = s.Rows.Where(r => r.Method == m && r.Part == part).ToArray();
+                    if (rows.Length == 0)
+                        continue;
+                    Raw($"| {m} | {part} | " + string.Join(" | ", ResultRow.Probes.Select(p => Cell(rows.Select(r => r.R2Of(p))))) + $" | {Cell(rows.Select(r => r.Top1))} |");
+                }
+            }
             Raw();
         }
 
@@ -170,7 +202,7 @@ internal static class ReproduceReport
         Raw("|---|" + string.Concat(ResultRow.Probes.Select(_ => "---:|")));
         foreach (var m in methods)
         {
-            var rows = s.Rows.Where(r => r.Method == m).ToArray();
+            var rows = main.Where(r => r.Method == m).ToArray();
             Raw($"| {m} | " + string.Join(" | ", ResultRow.Probes.Select(p => Cell(rows.Select(r => r.R2PerOutputOf(p))))) + " |");
         }
         Raw();
@@ -191,6 +223,7 @@ internal static class ReproduceReport
         Raw("- Every row trains the same encoder on the same budget and data; `random` is that encoder untrained (initialisation only), the reference a trained row should beat. " +
             "At CPU budgets it often is not beaten on the geometric probes: a few dozen steps of invariance training remove more of what the probes read than they add.");
         Raw("- The probes read the frozen encoder in eval mode (SIE's scripts leave BatchNorm in train mode while probing). Each transformation is drawn from the training ranges of that kind alone; the probe sees both images' representations.");
+        Raw("- Probe protocol: the papers' (SIE, arXiv 2302.10283; the poster): an MLP 2d → hidden → hidden → k on the concatenated pair of embeddings, inputs and targets standardised on probe-train, Adam with a cosine schedule; pairs of test-split images that no row pretrained on, the same images and transformation draws for every row of a seed (budget table above for sizes; `smoke` shrinks them).");
         L($"- Budget `{s.Budget.Name}`: {s.Budget.Purpose}. Numbers from a CPU budget are not comparable with the poster's paper-scale GPU training; the `full` budget is the one meant to be.");
         Raw("- Per-row outputs (checkpoint, metrics.jsonl, model.equirecon, evaluation.json) are in `<method>-seed<k>/`; `reproduce --resume` skips finished rows and resumes an interrupted one.");
         return md.ToString();

@@ -98,6 +98,33 @@ internal static class DataSources
         return data.Subset(indices);
     }
 
+    /// <summary>
+    /// A seeded split of <paramref name="data"/> into two disjoint copies: <paramref name="firstCount"/> random images
+    /// and the rest (each in the original order).
+    /// </summary>
+    public static (ImageDataset First, ImageDataset Others) RandomSplit(ImageDataset data, int firstCount, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstCount);
+        if (firstCount >= data.Count)
+            throw new CliException($"Option '--data': {data.Count} images cannot be split into {firstCount} and at least one more.");
+        using var generator = new Generator((ulong)seed + 7919);
+        using var permutation = randperm(data.Count, generator: generator);
+        var order = permutation.data<long>().ToArray();
+        using var first = tensor(order.Take(firstCount).Order().ToArray());
+        using var rest = tensor(order.Skip(firstCount).Order().ToArray());
+        var a = data.Subset(first);
+        try
+        {
+            return (a, data.Subset(rest));
+        }
+        catch
+        {
+            a.Dispose();
+            throw;
+        }
+    }
+
     private static ImageDataset ReadCifarBinary(string dir, bool train, int imageSize)
     {
         if (imageSize != 32)

@@ -149,14 +149,22 @@ internal sealed record EvaluationReport
 internal static class Evaluator
 {
     /// <summary>Runs every probe of <paramref name="settings"/>; <paramref name="log"/> receives one line per result.</summary>
+    /// <param name="encoder">The frozen encoder.</param>
+    /// <param name="train">Images the transformation probes (and, by default, the classification probes) train on.</param>
+    /// <param name="test">Images they are scored on.</param>
+    /// <param name="settings">Which probes, and how.</param>
+    /// <param name="modelPath">The model file, for the report.</param>
+    /// <param name="dataPath">The data folder, for the report.</param>
+    /// <param name="log">Receives one line per result.</param>
+    /// <param name="classification">Other (train, test) images for the classification probes; null: <paramref name="train"/> and <paramref name="test"/>.</param>
     public static EvaluationReport Evaluate(PretrainedEncoder encoder, ImageDataset train, ImageDataset test, EvaluationSettings settings,
-        string modelPath, string dataPath, Action<string>? log = null)
+        string modelPath, string dataPath, Action<string>? log = null, (ImageDataset Train, ImageDataset Test)? classification = null)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(settings);
-        if (!train.ClassNames.SequenceEqual(test.ClassNames, StringComparer.Ordinal) && settings.Classification)
+        if (!train.ClassNames.SequenceEqual(test.ClassNames, StringComparer.Ordinal) && settings.Classification && classification is null)
             throw new CliException($"Option '--data': the train and test splits have different classes ({string.Join(", ", train.ClassNames)} vs {string.Join(", ", test.ClassNames)}).");
         var clock = Stopwatch.StartNew();
         var split = encoder.Split;
@@ -189,20 +197,27 @@ internal static class Evaluator
             }
         }
 
-        var classification = new List<ClassificationScore>();
+        var classificationScores = new List<ClassificationScore>();
         if (settings.Classification)
         {
             using var scope = NewDisposeScope();
-            var trainX = sharedTrainX ?? PooledFeatures(encoder, train, settings.BatchSize);
-            var testX = sharedTestX ?? PooledFeatures(encoder, test, settings.BatchSize);
+            var (classTrain, classTest) = classification ?? (train, test);
+            if (!ReferenceEquals(classTrain, train))
+                sharedTrainX = null;
+            if (!ReferenceEquals(classTest, test))
+                sharedTestX = null;
+            if (!classTrain.ClassNames.SequenceEqual(classTest.ClassNames, StringComparer.Ordinal))
+                throw new CliException($"Option '--data': the train and test splits have different classes ({string.Join(", ", classTrain.ClassNames)} vs {string.Join(", ", classTest.ClassNames)}).");
+            var trainX = sharedTrainX ?? PooledFeatures(encoder, classTrain, settings.BatchSize);
+            var testX = sharedTestX ?? PooledFeatures(encoder, classTest, settings.BatchSize);
             foreach (var part in settings.Parts)
             {
                 var a = split.Select(part, trainX);
                 var b = split.Select(part, testX);
-                var linear = LinearClassifierProbe.Fit(a, train.Labels, b, test.Labels, settings.Linear);
-                var knn = KnnClassifier.Evaluate(a, train.Labels, b, test.Labels, settings.Knn);
+                var linear = LinearClassifierProbe.Fit(a, classTrain.Labels, b, classTest.Labels, settings.Linear);
+                var knn = KnnClassifier.Evaluate(a, classTrain.Labels, b, classTest.Labels, settings.Knn);
                 var score = new ClassificationScore(ProbeParts.Name(part), linear.Top1, knn.Top1);
-                classification.Add(score);
+                classificationScores.Add(score);
                 log?.Invoke(FormattableString.Invariant($"  cls    {score.Part,-12} linear top-1 {score.LinearTop1:P1}  kNN top-1 {score.KnnTop1:P1}"));
             }
         }
@@ -218,7 +233,7 @@ internal static class Evaluator
             RegressionProbe = settings.Regression,
             LinearProbe = settings.Linear,
             Transformations = transformations,
-            Classification = classification,
+            Classification = classificationScores,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
         };
     }

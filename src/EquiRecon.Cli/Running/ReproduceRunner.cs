@@ -92,12 +92,19 @@ internal static class ReproduceRunner
             console.Line($"  {field,-20} {value}");
 
         using var train = DataSources.ReadSplit(settings.DataPath, train: true, budget.ImageSize, budget.TrainImages);
-        using var test = DataSources.ReadSplit(settings.DataPath, train: false, budget.ImageSize, budget.ProbeTestImages);
-        using var probeTrain = DataSources.RandomSubset(train, budget.ProbeTrainImages, seed: 0);
+        using var test = DataSources.ReadSplit(settings.DataPath, train: false, budget.ImageSize, budget.TestImages);
+        if (test.Count < budget.TestImages)
+            throw new CliException($"Option '--data': the test split has {test.Count} images; budget '{budget.Name}' needs {budget.TestImages} ({budget.ProbeTrainPairs} probe-train + {budget.ProbeTestPairs} probe-test pairs).");
+        // The transformation probes read only test-split images, which no row pretrains on; the same images and the same draws for every row.
+        var (probeTrainImages, probeTestImages) = DataSources.RandomSplit(test, budget.ProbeTrainPairs, seed: 0);
+        using var probeTrain = probeTrainImages;
+        using var probeTest = probeTestImages;
+        using var classifierTrain = DataSources.RandomSubset(train, budget.ClassifierTrainImages, seed: 0);
         using var known = DataSources.RandomSubset(train, (int)Math.Round(train.Count * ReproduceTables.KnownFraction), seed: 1);
         console.Line($"Read {train.Count} training and {test.Count} test images ({train.ClassNames.Count} classes) in {clock.Elapsed.TotalSeconds:F1} s.");
         if (train.Count < budget.BatchSize)
             throw new CliException($"Option '--data': the training split has {train.Count} images, fewer than one batch of {budget.BatchSize}.");
+        var probes = new ProbeData(probeTrain, probeTest, classifierTrain, test);
 
         var rows = new List<ResultRow>();
         var reconstruction = false;
@@ -111,13 +118,13 @@ internal static class ReproduceRunner
                 index++;
                 var title = string.Create(CultureInfo.InvariantCulture, $"[{index}/{total}] {method} seed {seed}");
                 var data = ReproduceTables.NeedsKnownSubset(settings.Table, method) ? known : train;
-                var row = RunRow(settings, device, method, seed, data, probeTrain, test, title, console, cancellationToken);
-                if (row is null)
+                var rowParts = RunRow(settings, device, method, seed, data, probes, title, console, cancellationToken);
+                if (rowParts is null)
                 {
                     complete = false;
                     break;
                 }
-                rows.Add(row);
+                rows.AddRange(rowParts);
                 if (method == "equirecon" && seed == 0)
                 {
                     var source = Path.Combine(RowDir(settings, method, seed), ReproduceReport.ReconstructionFile);
@@ -166,19 +173,33 @@ internal static class ReproduceRunner
     public static string RowDir(ReproduceSettings settings, string method, int seed) =>
         Path.Combine(settings.OutDir, string.Create(CultureInfo.InvariantCulture, $"{method}-seed{seed}"));
 
-    /// <summary>Trains (or skips) and evaluates one row; null when cancelled.</summary>
-    private static ResultRow? RunRow(ReproduceSettings settings, string device, string method, int seed, ImageDataset data,
-        ImageDataset probeTrain, ImageDataset test, string title, CliConsole console, CancellationToken cancellationToken)
+    /// <summary>
+    /// The version of the evaluation protocol written into each row's <c>evaluation.json</c>; <c>--resume</c> re-evaluates
+    /// a row scored under another one. 2: the papers' probe protocol (pairs from test-split images, cosine schedule,
+    /// every representation part).
+    /// </summary>
+    internal const string ProtocolVersion = "2";
+
+    /// <summary>The representation parts every row is probed on: the whole representation and each half.</summary>
+    internal static IReadOnlyList<RepresentationPart> ProbedParts { get; } = [RepresentationPart.All, RepresentationPart.Invariant, RepresentationPart.Equivariant];
+
+    /// <summary>The images of the probes, the same for every row.</summary>
+    private sealed record ProbeData(ImageDataset ProbeTrain, ImageDataset ProbeTest, ImageDataset ClassifierTrain, ImageDataset ClassifierTest);
+
+    /// <summary>Trains (or skips) and evaluates one row; one result per probed part, the main part first; null when cancelled.</summary>
+    private static ResultRow[]? RunRow(ReproduceSettings settings, string device, string method, int seed, ImageDataset data,
+        ProbeData probes, string title, CliConsole console, CancellationToken cancellationToken)
     {
         var budget = settings.Budget;
         var dir = RowDir(settings, method, seed);
         var modelPath = Path.Combine(dir, PretrainRunner.ModelFileName);
         var evaluationPath = Path.Combine(dir, "evaluation.json");
         if (settings.Resume && File.Exists(modelPath) && EvaluationReport.TryLoad(evaluationPath) is { } done
-            && done.Context.TryGetValue("budget", out var doneBudget) && doneBudget == budget.Name)
+            && done.Context.TryGetValue("budget", out var doneBudget) && doneBudget == budget.Name
+            && done.Context.TryGetValue("protocol", out var doneProtocol) && doneProtocol == ProtocolVersion)
         {
             console.Line($"{title}: done before, skipped ({evaluationPath}).");
-            return ToRow(method, seed, done, settings.Part);
+            return ToRows(method, seed, done, settings.Part);
         }
         if (cancellationToken.IsCancellationRequested)
             return null;
@@ -211,7 +232,7 @@ internal static class ReproduceRunner
             var config = MethodRegistry.Get(method).WithHeadSizes(budget.Heads);
             var options = budget.ToPretrainingOptions(seed, checkpointPath: null, device, settings.Threads);
             Action<Pretrainer>? picture = config.Reconstruction is null ? null : trainer =>
-                ReconstructionGrid.Write(trainer, test, Path.Combine(dir, ReproduceReport.ReconstructionFile),
+                ReconstructionGrid.Write(trainer, probes.ProbeTest, Path.Combine(dir, ReproduceReport.ReconstructionFile),
                     $"{method}: view A, view B, reconstruction of B (test images, budget {budget.Name})", seed: seed);
             var outcome = PretrainRunner.Train(data, config, budget.Encoder, options, dir, settings.Resume, provenance, console, title, cancellationToken, picture);
             if (!outcome.Completed)
@@ -219,22 +240,24 @@ internal static class ReproduceRunner
             trainSeconds = outcome.WallSeconds;
         }
 
-        console.Line($"{title}: evaluating ({probeTrain.Count} probe-training and {test.Count} test images)…");
+        console.Line($"{title}: evaluating ({probes.ProbeTrain.Count} probe-train and {probes.ProbeTest.Count} probe-test pairs; classification {probes.ClassifierTrain.Count} / {probes.ClassifierTest.Count} images)…");
         using var model = ModelFile.Load(modelPath, torch.device(device));
-        var evaluation = Evaluator.Evaluate(model, probeTrain, test, new EvaluationSettings
+        var evaluation = Evaluator.Evaluate(model, probes.ProbeTrain, probes.ProbeTest, new EvaluationSettings
         {
             Kinds = [TransformKind.Rotation, TransformKind.Color, TransformKind.Blur, TransformKind.Translation],
             Classification = true,
-            Parts = [settings.Part],
+            Parts = ProbedParts,
+            ShareImageEmbeddings = true,
             Regression = budget.RegressionProbe(seed),
             Linear = budget.LinearProbe(seed),
             Knn = new() { K = budget.KnnK },
             Seed = seed,
-        }, modelPath, settings.DataPath, console.Text) with
+        }, modelPath, settings.DataPath, console.Text, (probes.ClassifierTrain, probes.ClassifierTest)) with
         {
             Context = new Dictionary<string, string>
             {
                 ["budget"] = budget.Name,
+                ["protocol"] = ProtocolVersion,
                 ["table"] = settings.Table,
                 ["train_seconds"] = trainSeconds.ToString("F1", CultureInfo.InvariantCulture),
                 ["train_images"] = (method == ReproduceTables.Random ? 0 : data.Count).ToString(CultureInfo.InvariantCulture),
@@ -242,8 +265,12 @@ internal static class ReproduceRunner
             },
         };
         evaluation.Save(evaluationPath);
-        return ToRow(method, seed, evaluation, settings.Part);
+        return ToRows(method, seed, evaluation, settings.Part);
     }
+
+    /// <summary>One result per probed part of <paramref name="e"/>, <paramref name="main"/> first.</summary>
+    private static ResultRow[] ToRows(string method, int seed, EvaluationReport e, RepresentationPart main) =>
+        ProbedParts.Where(p => p != main).Prepend(main).Select(p => ToRow(method, seed, e, p)).ToArray();
 
     private static ResultRow ToRow(string method, int seed, EvaluationReport e, RepresentationPart part)
     {
@@ -295,15 +322,17 @@ internal static class ReproduceRunner
             table.AddColumn(new TableColumn(p).RightAligned());
         table.AddColumn(new TableColumn("top-1").RightAligned());
         table.AddColumn(new TableColumn("kNN top-1").RightAligned());
-        foreach (var method in ReproduceReport.Methods(summary.Rows))
+        var main = summary.MainRows;
+        foreach (var method in ReproduceReport.Methods(main))
         {
-            var rows = summary.Rows.Where(r => r.Method == method).ToArray();
-            PosterNumbers.Cifar10.TryGetValue(method, out var poster);
+            var rows = main.Where(r => r.Method == method).ToArray();
+            PosterNumbers.Row? poster = null;
+            PosterNumbers.For(summary.Table)?.TryGetValue(method, out poster);
             var cells = new List<string> { method };
             foreach (var p in ResultRow.Probes)
             {
                 var ours = Mean(rows.Select(r => r.R2Of(p)));
-                var reference = poster is not null && summary.Table == ReproduceTables.Cifar10
+                var reference = poster is not null
                     ? string.Create(CultureInfo.InvariantCulture, $" ({PosterNumbers.Of(poster, p):F3})") : "";
                 cells.Add(string.Create(CultureInfo.InvariantCulture, $"{ours:F3}{reference}"));
             }

@@ -22,6 +22,12 @@ public sealed record ProbeOptions
     /// <summary>Adam learning rate. Default 1e-3.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Decay the learning rate along a cosine from <see cref="LearningRate"/> to 0 over all steps (per mini-batch),
+    /// as the papers' probes do. Default false (constant rate).
+    /// </summary>
+    public bool CosineSchedule { get; init; }
+
     /// <summary>Adam (L2) weight decay. Default 0.</summary>
     public double WeightDecay { get; init; }
 

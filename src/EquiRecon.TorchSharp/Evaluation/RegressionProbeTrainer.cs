@@ -45,7 +45,8 @@ public static class RegressionProbeTrainer
             model.SetStatistics(xNorm.Mean, xNorm.Std, yNorm.Mean, yNorm.Std);
             using var optimizer = optim.Adam(model.Mlp.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             finalTrainLoss = TrainLoop.Run(model.Mlp, optimizer, xNorm.Forward(x), yNorm.Forward(y), options.Epochs, options.BatchSize,
-                dropSingleton: options.BatchNorm, generator, (output, target) => nn.functional.mse_loss(output, target));
+                dropSingleton: options.BatchNorm, generator, (output, target) => nn.functional.mse_loss(output, target),
+                options.CosineSchedule);
         }
         catch
         {

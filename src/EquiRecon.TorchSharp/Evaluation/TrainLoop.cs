@@ -30,11 +30,16 @@ internal static class TrainLoop
         int batchSize,
         bool dropSingleton,
         Generator generator,
-        Func<Tensor, Tensor, Tensor> loss)
+        Func<Tensor, Tensor, Tensor> loss,
+        bool cosineSchedule = false)
     {
         model.train();
         var n = x.shape[0];
         var lastLoss = double.NaN;
+        var baseRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        var stepsPerEpoch = (n + batchSize - 1) / batchSize;
+        var totalSteps = Math.Max(1, epochs * stepsPerEpoch);
+        var step = 0L;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             using var epochScope = NewDisposeScope();
@@ -48,6 +53,9 @@ internal static class TrainLoop
                     continue;
                 using var stepScope = NewDisposeScope();
                 var index = order.narrow(0, start, size);
+                if (cosineSchedule)
+                    SetCosineRate(optimizer, baseRates, step, totalSteps);
+                step++;
                 var value = loss(model.call(x.index_select(0, index)), y.index_select(0, index));
                 optimizer.zero_grad();
                 value.backward();
@@ -60,6 +68,15 @@ internal static class TrainLoop
         }
         model.eval();
         return lastLoss;
+    }
+
+    /// <summary>Sets each group's rate to <c>base · ½ (1 + cos(π · step / total))</c>.</summary>
+    private static void SetCosineRate(optim.Optimizer optimizer, double[] baseRates, long step, long total)
+    {
+        var factor = 0.5 * (1 + Math.Cos(Math.PI * step / total));
+        var i = 0;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = baseRates[i++] * factor;
     }
 
     /// <summary>Evaluation-mode outputs for <paramref name="x"/> in chunks, without gradients.</summary>
