@@ -37,9 +37,17 @@ internal static class EvaluateCommand
         public Option<FileInfo?> Out { get; } = new("--out") { Description = $"Where to write the JSON results (default: {DefaultFileName} beside the model)." };
         public Option<string> Device { get; } = CliOptions.Device();
         public Option<int?> Threads { get; } = CliOptions.Threads();
+        public Option<string?> Budget { get; } = new("--budget")
+        {
+            Description = "Probe with the protocol of a reproduce budget (" + string.Join(", ", Budgets.Names) + "): its images, probe pairs and probe settings, every representation part, " +
+                          "so the numbers sit beside that budget's table. The image, probe and part options are then not allowed.",
+        };
 
         public IEnumerable<Option> All =>
-            [Model, Data, Probes, Part, TrainImages, TestImages, Seed, ProbeEpochs, ProbeHidden, LinearEpochs, KnnK, Out, Device, Threads];
+            [Model, Data, Probes, Part, TrainImages, TestImages, Seed, ProbeEpochs, ProbeHidden, LinearEpochs, KnnK, Out, Device, Threads, Budget];
+
+        /// <summary>Options that <c>--budget</c> fixes.</summary>
+        public IEnumerable<Option> FixedByBudget => [Probes, Part, TrainImages, TestImages, ProbeEpochs, ProbeHidden, LinearEpochs, KnnK];
 
         private static Option<string> CreateProbes()
         {
@@ -87,6 +95,9 @@ internal static class EvaluateCommand
         if (parse.GetValue(o.Threads) is int threads)
             torch.set_num_threads(threads);
 
+        if (parse.GetValue(o.Budget) is string budgetName)
+            return RunBudget(o, parse, console, Budgets.Get(budgetName), modelPath, dataPath, device, seed, outPath);
+
         var manifest = ModelFile.ReadManifest(modelPath);
         using var train = DataSources.ReadSplit(dataPath, train: true, manifest.InputSize, parse.GetValue(o.TrainImages));
         using var test = DataSources.ReadSplit(dataPath, train: false, manifest.InputSize, parse.GetValue(o.TestImages));
@@ -105,6 +116,33 @@ internal static class EvaluateCommand
         var report = Evaluator.Evaluate(encoder, train, test, settings, modelPath, dataPath) with
         {
             Context = new Dictionary<string, string> { ["command"] = CliOptions.CommandLine(parse) },
+        };
+        Print(console, report);
+        report.Save(outPath);
+        console.Line($"Wrote {outPath} ({report.Seconds:F1} s).");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary><c>evaluate --budget</c>: the tables' protocol (<see cref="BudgetProtocol"/>) on one model.</summary>
+    private static int RunBudget(Options o, ParseResult parse, CliConsole console, Budget budget, string modelPath, string dataPath, string device, int seed, string outPath)
+    {
+        var fixedOptions = o.FixedByBudget.Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToArray();
+        if (fixedOptions.Length > 0)
+            throw new CliException($"Option '--budget': it fixes the probes, their images and settings; remove {string.Join(", ", fixedOptions)}.");
+        var manifest = ModelFile.ReadManifest(modelPath);
+        if (manifest.InputSize != budget.ImageSize)
+            throw new CliException($"Option '--budget': budget '{budget.Name}' probes {budget.ImageSize}-px images; the model file {modelPath} takes {manifest.InputSize} px.");
+        using var images = ProbeImages.Read(dataPath, budget);
+        using var encoder = ModelFile.Load(modelPath, torch.device(device));
+        console.Line($"Evaluating {modelPath} (method {manifest.Method}) with the protocol of budget '{budget.Name}': {images.ProbeTrain.Count} probe-train and {images.ProbeTest.Count} probe-test pairs of test-split images; classification {images.ClassifierTrain.Count} / {images.Test.Count} images.");
+        var report = BudgetProtocol.Evaluate(encoder, images, budget, seed, modelPath, dataPath, console.Text) with
+        {
+            Context = new Dictionary<string, string>
+            {
+                ["command"] = CliOptions.CommandLine(parse),
+                ["budget"] = budget.Name,
+                ["protocol"] = BudgetProtocol.Version,
+            },
         };
         Print(console, report);
         report.Save(outPath);

@@ -91,20 +91,12 @@ internal static class ReproduceRunner
         foreach (var (field, value) in budget.Describe())
             console.Line($"  {field,-20} {value}");
 
-        using var train = DataSources.ReadSplit(settings.DataPath, train: true, budget.ImageSize, budget.TrainImages);
-        using var test = DataSources.ReadSplit(settings.DataPath, train: false, budget.ImageSize, budget.TestImages);
-        if (test.Count < budget.TestImages)
-            throw new CliException($"Option '--data': the test split has {test.Count} images; budget '{budget.Name}' needs {budget.TestImages} ({budget.ProbeTrainPairs} probe-train + {budget.ProbeTestPairs} probe-test pairs).");
-        // The transformation probes read only test-split images, which no row pretrains on; the same images and the same draws for every row.
-        var (probeTrainImages, probeTestImages) = DataSources.RandomSplit(test, budget.ProbeTrainPairs, seed: 0);
-        using var probeTrain = probeTrainImages;
-        using var probeTest = probeTestImages;
-        using var classifierTrain = DataSources.RandomSubset(train, budget.ClassifierTrainImages, seed: 0);
+        using var images = ProbeImages.Read(settings.DataPath, budget);
+        var train = images.Pretraining;
         using var known = DataSources.RandomSubset(train, (int)Math.Round(train.Count * ReproduceTables.KnownFraction), seed: 1);
-        console.Line($"Read {train.Count} training and {test.Count} test images ({train.ClassNames.Count} classes) in {clock.Elapsed.TotalSeconds:F1} s.");
+        console.Line($"Read {train.Count} training and {images.Test.Count} test images ({train.ClassNames.Count} classes) in {clock.Elapsed.TotalSeconds:F1} s.");
         if (train.Count < budget.BatchSize)
             throw new CliException($"Option '--data': the training split has {train.Count} images, fewer than one batch of {budget.BatchSize}.");
-        var probes = new ProbeData(probeTrain, probeTest, classifierTrain, test);
 
         var rows = new List<ResultRow>();
         var reconstruction = false;
@@ -118,7 +110,7 @@ internal static class ReproduceRunner
                 index++;
                 var title = string.Create(CultureInfo.InvariantCulture, $"[{index}/{total}] {method} seed {seed}");
                 var data = ReproduceTables.NeedsKnownSubset(settings.Table, method) ? known : train;
-                var rowParts = RunRow(settings, device, method, seed, data, probes, title, console, cancellationToken);
+                var rowParts = RunRow(settings, device, method, seed, data, images, title, console, cancellationToken);
                 if (rowParts is null)
                 {
                     complete = false;
@@ -173,22 +165,9 @@ internal static class ReproduceRunner
     public static string RowDir(ReproduceSettings settings, string method, int seed) =>
         Path.Combine(settings.OutDir, string.Create(CultureInfo.InvariantCulture, $"{method}-seed{seed}"));
 
-    /// <summary>
-    /// The version of the evaluation protocol written into each row's <c>evaluation.json</c>; <c>--resume</c> re-evaluates
-    /// a row scored under another one. 2: the papers' probe protocol (pairs from test-split images, cosine schedule,
-    /// every representation part).
-    /// </summary>
-    internal const string ProtocolVersion = "2";
-
-    /// <summary>The representation parts every row is probed on: the whole representation and each half.</summary>
-    internal static IReadOnlyList<RepresentationPart> ProbedParts { get; } = [RepresentationPart.All, RepresentationPart.Invariant, RepresentationPart.Equivariant];
-
-    /// <summary>The images of the probes, the same for every row.</summary>
-    private sealed record ProbeData(ImageDataset ProbeTrain, ImageDataset ProbeTest, ImageDataset ClassifierTrain, ImageDataset ClassifierTest);
-
     /// <summary>Trains (or skips) and evaluates one row; one result per probed part, the main part first; null when cancelled.</summary>
     private static ResultRow[]? RunRow(ReproduceSettings settings, string device, string method, int seed, ImageDataset data,
-        ProbeData probes, string title, CliConsole console, CancellationToken cancellationToken)
+        ProbeImages probes, string title, CliConsole console, CancellationToken cancellationToken)
     {
         var budget = settings.Budget;
         var dir = RowDir(settings, method, seed);
@@ -196,7 +175,7 @@ internal static class ReproduceRunner
         var evaluationPath = Path.Combine(dir, "evaluation.json");
         if (settings.Resume && File.Exists(modelPath) && EvaluationReport.TryLoad(evaluationPath) is { } done
             && done.Context.TryGetValue("budget", out var doneBudget) && doneBudget == budget.Name
-            && done.Context.TryGetValue("protocol", out var doneProtocol) && doneProtocol == ProtocolVersion)
+            && done.Context.TryGetValue("protocol", out var doneProtocol) && doneProtocol == BudgetProtocol.Version)
         {
             console.Line($"{title}: done before, skipped ({evaluationPath}).");
             return ToRows(method, seed, done, settings.Part);
@@ -240,24 +219,14 @@ internal static class ReproduceRunner
             trainSeconds = outcome.WallSeconds;
         }
 
-        console.Line($"{title}: evaluating ({probes.ProbeTrain.Count} probe-train and {probes.ProbeTest.Count} probe-test pairs; classification {probes.ClassifierTrain.Count} / {probes.ClassifierTest.Count} images)…");
+        console.Line($"{title}: evaluating ({probes.ProbeTrain.Count} probe-train and {probes.ProbeTest.Count} probe-test pairs; classification {probes.ClassifierTrain.Count} / {probes.Test.Count} images)…");
         using var model = ModelFile.Load(modelPath, torch.device(device));
-        var evaluation = Evaluator.Evaluate(model, probes.ProbeTrain, probes.ProbeTest, new EvaluationSettings
-        {
-            Kinds = [TransformKind.Rotation, TransformKind.Color, TransformKind.Blur, TransformKind.Translation],
-            Classification = true,
-            Parts = ProbedParts,
-            ShareImageEmbeddings = true,
-            Regression = budget.RegressionProbe(seed),
-            Linear = budget.LinearProbe(seed),
-            Knn = new() { K = budget.KnnK },
-            Seed = seed,
-        }, modelPath, settings.DataPath, console.Text, (probes.ClassifierTrain, probes.ClassifierTest)) with
+        var evaluation = BudgetProtocol.Evaluate(model, probes, budget, seed, modelPath, settings.DataPath, console.Text) with
         {
             Context = new Dictionary<string, string>
             {
                 ["budget"] = budget.Name,
-                ["protocol"] = ProtocolVersion,
+                ["protocol"] = BudgetProtocol.Version,
                 ["table"] = settings.Table,
                 ["train_seconds"] = trainSeconds.ToString("F1", CultureInfo.InvariantCulture),
                 ["train_images"] = (method == ReproduceTables.Random ? 0 : data.Count).ToString(CultureInfo.InvariantCulture),
@@ -270,7 +239,7 @@ internal static class ReproduceRunner
 
     /// <summary>One result per probed part of <paramref name="e"/>, <paramref name="main"/> first.</summary>
     private static ResultRow[] ToRows(string method, int seed, EvaluationReport e, RepresentationPart main) =>
-        ProbedParts.Where(p => p != main).Prepend(main).Select(p => ToRow(method, seed, e, p)).ToArray();
+        BudgetProtocol.Parts.Where(p => p != main).Prepend(main).Select(p => ToRow(method, seed, e, p)).ToArray();
 
     private static ResultRow ToRow(string method, int seed, EvaluationReport e, RepresentationPart part)
     {
