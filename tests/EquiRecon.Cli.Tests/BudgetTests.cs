@@ -11,7 +11,7 @@ public sealed class BudgetTests
         var budget = Budgets.Get(name);
         budget.Validate();
         var fields = budget.Describe().Select(d => d.Field).ToArray();
-        fields.Should().Contain(["encoder", "steps per row", "batch size", "learning rate", "heads", "probe images", "regression probe", "classification"]);
+        fields.Should().Contain(["encoder", "steps per row", "batch size", "learning rate", "heads", "probe pairs", "regression probe", "classification"]);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using EquiRecon.TorchSharp.IO;
 namespace EquiRecon.Cli.Reports;
 
 /// <summary>
-/// <c>results.csv</c>: one line per (method, seed). The first seven columns are fixed
+/// <c>results.csv</c>: one line per (method, seed, representation part probed; column <c>part</c>). The first seven columns are fixed
 /// (<see cref="Header"/>); the R² columns are SIE's definition, the <c>*_sklearn</c> ones scikit-learn's.
 /// </summary>
 internal static class ResultsCsv

@@ -72,6 +72,21 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
+    public void Budget_protocol_refuses_the_options_it_fixes_and_other_image_sizes()
+    {
+        using var dir = new TempDir();
+        var model = TinyModel(dir.Sub("model.equirecon"));
+
+        var (code, _, error) = Cli.Run(["evaluate", "--model", model, "--data", dir.Path, "--budget", "smoke", "--probe-hidden", "8"]);
+        code.Should().Be(1);
+        error.Should().Contain("--budget").And.Contain("--probe-hidden");
+
+        (code, _, error) = Cli.Run(["evaluate", "--model", model, "--data", dir.Path, "--budget", "smoke"]);
+        code.Should().Be(1);
+        error.Should().Contain("--budget").And.Contain("32-px").And.Contain("16 px");
+    }
+
+    [Fact]
     public void Missing_model_fails_naming_the_option()
     {
         using var dir = new TempDir();

@@ -43,6 +43,26 @@ public sealed class ReproduceReportTests
     }
 
     [Fact]
+    public void Report_has_a_halves_table_when_the_rows_were_probed_by_part()
+    {
+        var rows = new[] { Row("equirecon", 0, 0), Row("equirecon", 0, -0.1) with { Part = "invariant" }, Row("equirecon", 0, 0.05) with { Part = "equivariant" } };
+        var md = ReproduceReport.Markdown(Summary(rows));
+
+        md.Should().Contain("R² from each half of the representation");
+        md.Should().Contain("| equirecon | invariant | 0.000 | 0.100 | 0.200 | 0.300 | 0.150 |");
+        md.Should().Contain("| equirecon | equivariant | 0.150 | 0.250 | 0.350 | 0.450 | 0.300 |");
+        // The main table reads only the main part.
+        md.Should().Contain("| equirecon | 0.100 | 0.826 |");
+    }
+
+    [Fact]
+    public void The_unknown_transforms_table_shows_its_own_poster_numbers()
+    {
+        var md = ReproduceReport.Markdown(Summary([Row("equirecon", 0, 0), Row("supervised", 0, 0)], table: "unknown-transforms"));
+        md.Should().Contain("| equirecon | 0.100 | 0.815 |").And.Contain("| supervised | 0.100 | 0.214 |");
+    }
+
+    [Fact]
     public void Missing_values_are_empty_cells()
     {
         var row = Row("random", 0, 0) with { R2 = new Dictionary<string, double>(), Top1 = double.NaN };

@@ -1,3 +1,4 @@
+using TorchSharp;
 using EquiRecon.Cli.Running;
 
 namespace EquiRecon.Cli.Tests.Running;
@@ -52,5 +53,31 @@ public sealed class DataSourcesTests
         pretraining.ClassNames.Should().Equal("circles", "squares");
         using var test = DataSources.ReadSplit(data, train: false, 16, count: 3);
         test.Count.Should().Be(3);
+    }
+
+    [Fact]
+    public void A_random_split_is_disjoint_complete_and_the_same_for_a_seed()
+    {
+        using var images = torch.zeros([20, 3, 2, 2], dtype: torch.uint8);
+        using var labels = torch.arange(20, dtype: torch.int64);
+        using var data = new EquiRecon.TorchSharp.Data.ImageDataset(images, labels, ["a"]);
+
+        var (first, others) = DataSources.RandomSplit(data, 15, seed: 0);
+        var (again, _) = DataSources.RandomSplit(data, 15, seed: 0);
+        using (first)
+        using (others)
+        using (again)
+        {
+            var a = first.Labels.data<long>().ToArray();
+            var b = others.Labels.data<long>().ToArray();
+            a.Should().HaveCount(15);
+            b.Should().HaveCount(5);
+            a.Intersect(b).Should().BeEmpty("probe-train and probe-test images are disjoint");
+            a.Concat(b).Order().Should().Equal(Enumerable.Range(0, 20).Select(i => (long)i));
+            again.Labels.data<long>().ToArray().Should().Equal(a);
+            a.Should().NotEqual(Enumerable.Range(0, 15).Select(i => (long)i), "the split is random, not the first images");
+        }
+        var act = () => DataSources.RandomSplit(data, 20, seed: 0);
+        act.Should().Throw<CliException>().WithMessage("*20 images*");
     }
 }

@@ -32,7 +32,10 @@ public sealed class ReproduceRunnerTests
         code.Should().Be(0, output.ToString());
         var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
         csv[0].Should().StartWith(ResultsCsv.Header);
-        csv.Skip(1).Select(l => l.Split(',')[0]).Should().Equal("equirecon", "random");
+        // One line per (method, seed, part): the main part first, then the two halves.
+        var partColumn = Array.IndexOf(csv[0].Split(','), "part");
+        csv.Skip(1).Select(l => l.Split(',')[0] + "/" + l.Split(',')[partColumn]).Should().Equal(
+            "equirecon/all", "equirecon/invariant", "equirecon/equivariant", "random/all", "random/invariant", "random/equivariant");
         File.Exists(Path.Combine(outDir, "equirecon-seed0", "checkpoint.ckpt")).Should().BeTrue();
         File.Exists(Path.Combine(outDir, "equirecon-seed0", "evaluation.json")).Should().BeTrue();
         File.Exists(Path.Combine(outDir, "random-seed0", "model.equirecon")).Should().BeTrue();
