@@ -164,25 +164,12 @@ internal static class PretrainRunner
             return new PretrainOutcome(false, false, trainer.Step, options.Steps, seconds, outDir);
         }
         afterTraining?.Invoke(trainer);
-        var record = new Dictionary<string, string>(provenance)
-        {
-            ["method"] = method.Name,
-            ["steps"] = options.Steps.ToString(CultureInfo.InvariantCulture),
-            ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["learning_rate"] = options.LearningRate.ToString("G6", CultureInfo.InvariantCulture),
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-            ["images"] = data.Count.ToString(CultureInfo.InvariantCulture),
-            ["image_size"] = data.Height.ToString(CultureInfo.InvariantCulture),
-            ["device"] = options.Device,
-            ["threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
-            ["frozen_stages"] = options.FrozenStages.ToString(CultureInfo.InvariantCulture),
-            ["resumed_from_step"] = startStep.ToString(CultureInfo.InvariantCulture),
-            ["wall_time_s"] = seconds.ToString("F1", CultureInfo.InvariantCulture),
-            ["machine"] = MachineDescription(),
-            ["finished_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        };
-        if (trainer.InitManifest is { } init && options.InitFrom is { } initFrom)
-            record["init_from"] = $"{Path.GetFileName(initFrom)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
+        var record = trainer.Provenance(provenance.TryGetValue("encoder", out var encoderName) ? encoderName : encoder.ToString());
+        foreach (var (key, value) in provenance)
+            record[key] = value;
+        record["resumed_from_step"] = startStep.ToString(CultureInfo.InvariantCulture);
+        record["wall_time_s"] = seconds.ToString("F1", CultureInfo.InvariantCulture);
+        record["machine"] = MachineDescription();
         trainer.SaveModel(model, record);
         console.Line($"{title}: {options.Steps} steps done in {TrainingDisplay.Format(TimeSpan.FromSeconds(seconds))}; model written to {model}.");
         return new PretrainOutcome(true, false, trainer.Step, options.Steps, seconds, outDir);

@@ -18,6 +18,9 @@ public static class MethodRegistry
 
     private static readonly FrozenDictionary<string, MethodConfig> Methods = Build().ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
 
+    /// <summary>The method a pretraining run uses unless told otherwise: <c>equirecon</c>.</summary>
+    public const string DefaultName = "equirecon";
+
     /// <summary>Registered names, sorted.</summary>
     public static IReadOnlyList<string> Names { get; } = Methods.Keys.Order(StringComparer.Ordinal).ToArray();
 
@@ -38,7 +41,7 @@ public static class MethodRegistry
     {
         yield return new MethodConfig
         {
-            Name = "equirecon",
+            Name = DefaultName,
             Description = "VICReg on the invariant part + λ·cross-attention reconstruction through the equivariant part (arXiv 2412.03314).",
             Augmentations = AllKinds,
             VicReg = new VicRegObjectiveConfig(RepresentationPart.Invariant),
