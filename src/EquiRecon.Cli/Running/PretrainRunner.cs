@@ -81,7 +81,7 @@ internal static class PretrainRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(console);
         RefuseOverwrite(settings.OutDir, settings.Resume);
-        CheckDevice(settings.Options.Device);
+        CliOptions.RequireDevice(settings.Options.Device);
         var clock = Stopwatch.StartNew();
         var skipped = settings.SkipUnreadable ? new List<string>() : null;
         using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass, skipped);
@@ -124,7 +124,7 @@ internal static class PretrainRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
         RefuseOverwrite(outDir, resume);
-        CheckDevice(options.Device);
+        CliOptions.RequireDevice(options.Device);
         Directory.CreateDirectory(outDir);
         var checkpoint = Path.Combine(outDir, CheckpointFileName);
         var metrics = Path.Combine(outDir, MetricsFileName);
@@ -181,16 +181,6 @@ internal static class PretrainRunner
         var checkpoint = Path.Combine(outDir, CheckpointFileName);
         if (!resume && File.Exists(checkpoint))
             throw new CliException($"Option '--out': '{outDir}' already holds a training checkpoint ({CheckpointFileName}). Pass --resume to continue that run, or choose another --out folder.");
-    }
-
-    /// <summary>Throws when a CUDA device is asked for but not available.</summary>
-    public static void CheckDevice(string device)
-    {
-        if (!device.StartsWith("cuda", StringComparison.Ordinal))
-            return;
-        TorchNative.EnsureLoaded();
-        if (!torch.cuda.is_available())
-            throw new CliException($"Option '--device': '{device}' was asked for, but CUDA is not available here (this tool carries the CPU build of libtorch; install TorchSharp-cuda and a CUDA driver). Use --device cpu.");
     }
 
     /// <summary>Cores, OS and runtime, for provenance and reports.</summary>

@@ -310,7 +310,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
 
     private static (ModelManifest, IFeatureEncoder) LoadTorchEncoder(IHostEnvironment env, byte[] modelBytes, string sourceName, bool? fallbackToCpu, int? inferenceThreads)
     {
-        var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
+        var device = TorchRuntime.ResolveDevice(env, fallbackToCpu, UserName);
         var encoder = EncoderModelBytes.Load(modelBytes, sourceName, device);
         return (encoder.Manifest, new TorchFeatureEncoder(encoder, inferenceThreads));
     }

@@ -95,7 +95,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         _host.CheckAlive();
         Options.CancellationToken.ThrowIfCancellationRequested();
 
-        var device = TorchDevices.Resolve(_env, Options.FallbackToCpu, UserName);
+        var device = TorchRuntime.ResolveDevice(_env, Options.FallbackToCpu, UserName);
         var encoder = Options.ResolveEncoder();
         var method = Options.ResolveMethod(encoder);
         int seed = Options.Seed ?? (_env as IHostEnvironmentInternal)?.Seed ?? 0;
@@ -119,7 +119,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
 
             Train(trainer, ch);
 
-            string temp = Path.Combine(TorchDevices.TempFolder(_env), "equirecon-pretrained-" + Guid.NewGuid().ToString("N") + ".zip");
+            string temp = Path.Combine(TorchRuntime.TempFolder(_env), "equirecon-pretrained-" + Guid.NewGuid().ToString("N") + ".zip");
             try
             {
                 trainer.SaveModel(temp, Provenance(trainer));

@@ -39,7 +39,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     public static EmbeddedEncoder FromFileOrBuiltIn(string? path, BuiltInEncoder? builtIn)
     {
         var (bytes, _) = EncoderModelBytes.Read(path, builtIn);
-        TorchDevices.EnsureLoaded(Component);
+        TorchRuntime.EnsureLoaded(Component);
         return new EmbeddedEncoder(bytes, ModelFile.Load(bytes, EncoderModelBytes.SourceName(path, builtIn)));
     }
 
@@ -48,7 +48,7 @@ internal sealed class EmbeddedEncoder : IDisposable
     public static EmbeddedEncoder FromBytes(byte[] modelFileBytes)
     {
         ArgumentNullException.ThrowIfNull(modelFileBytes);
-        TorchDevices.EnsureLoaded(Component);
+        TorchRuntime.EnsureLoaded(Component);
         return new EmbeddedEncoder(modelFileBytes, ModelFile.Load(modelFileBytes, EncoderModelBytes.EmbeddedSource));
     }
 

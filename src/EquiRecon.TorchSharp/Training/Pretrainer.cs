@@ -36,6 +36,7 @@ public sealed class Pretrainer : IDisposable
     /// <exception cref="ArgumentException">An option, the method or the data does not fit (also: the <see cref="PretrainingOptions.InitFrom"/>
     /// file holds another architecture or normalisation, or <see cref="PretrainingOptions.FrozenStages"/> exceeds the encoder's stages); the message names it.</exception>
     /// <exception cref="ModelFileException">The <see cref="PretrainingOptions.InitFrom"/> file is missing, corrupt or invalid.</exception>
+    /// <exception cref="DeviceUnavailableException"><see cref="PretrainingOptions.Device"/> is a CUDA device this machine does not have.</exception>
     public Pretrainer(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -62,7 +63,8 @@ public sealed class Pretrainer : IDisposable
         if (options.Threads is int threads)
             torch.set_num_threads(threads);
         Options = options;
-        Device = torch.device(options.Device);
+        Device = ComputeDevice.Parse(options.Device, nameof(options.Device))
+            .EnsureAvailable($"PretrainingOptions.Device is '{options.Device}'", "Use cpu, or run where CUDA is available.").ToTorch();
         _data = data;
         _stepsPerEpoch = data.Count / options.BatchSize;
 

@@ -47,7 +47,7 @@ public sealed record PretrainingOptions
     /// <summary>Clip the global gradient norm to this value; null disables clipping (default 3).</summary>
     public double? GradientClipNorm { get; init; } = 3.0;
 
-    /// <summary>Device: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
+    /// <summary>Device: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (read by <see cref="Runtime.ComputeDevice"/>; the trainer checks it is available).</summary>
     public string Device { get; init; } = "cpu";
 
     /// <summary>Intra-op CPU threads; null keeps libtorch's default. Bit-identical CPU runs need the same value.</summary>
@@ -104,6 +104,7 @@ public sealed record PretrainingOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
+        _ = Runtime.ComputeDevice.Parse(Device, nameof(Device));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
         if (!double.IsFinite(LearningRate) || LearningRate <= 0)
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive and finite.");
