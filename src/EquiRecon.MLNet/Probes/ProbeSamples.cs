@@ -1,4 +1,5 @@
 using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,14 +30,15 @@ internal static class ProbeSamples
         var parameters = new List<Tensor>();
         for (int r = 0; r < samplesPerImage; r++)
         {
-            for (long start = 0; start < images.shape[0]; start += Chunk)
+            var samples = BatchedEncoding.Map(images.shape[0], Chunk, (start, n) =>
             {
-                var x = images.narrow(0, start, Math.Min(Chunk, images.shape[0] - start));
+                var x = images.narrow(0, start, n);
                 using var transformed = augment.Apply(x, generator);
                 var fgx = extractor.Extract(transformed.Images);
-                features.Add(mode == ProbeMode.BetweenColumns ? cat([extractor.Extract(x), fgx], 1) : fgx);
-                parameters.Add(transformed.ParametersOf(kind).clone());
-            }
+                return [mode == ProbeMode.BetweenColumns ? cat([extractor.Extract(x), fgx], 1) : fgx, transformed.ParametersOf(kind).clone()];
+            });
+            features.Add(samples[0]);
+            parameters.Add(samples[1]);
         }
 
         return (cat(features, 0).MoveToOuterDisposeScope(), cat(parameters, 0).MoveToOuterDisposeScope());
