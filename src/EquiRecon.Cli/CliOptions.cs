@@ -184,10 +184,7 @@ internal static class ProbeNames
 {
     /// <summary>Transformation probes by name, in report order.</summary>
     public static IReadOnlyList<(string Name, TransformKind Kind)> Transformations { get; } =
-    [
-        ("rot", TransformKind.Rotation), ("color", TransformKind.Color), ("blur", TransformKind.Blur),
-        ("trans", TransformKind.Translation), ("crop", TransformKind.Crop), ("flip", TransformKind.Flip),
-    ];
+        TransformKinds.All.Select(kind => (TransformKinds.Name(kind), kind)).ToArray();
 
     /// <summary>The classification probe (linear top-1 and kNN top-1).</summary>
     public const string Classification = "cls";

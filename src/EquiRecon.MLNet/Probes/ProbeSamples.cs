@@ -45,10 +45,8 @@ internal static class ProbeSamples
     }
 
     /// <summary>Number of parameters <c>k</c> the default augmentation of <paramref name="kind"/> reports.</summary>
-    public static int ParameterCount(TransformKind kind, int imageSize)
-        => AugmentationPipeline.Default(imageSize, kind).StepOf(kind)!.ParameterNames.Count;
+    public static int ParameterCount(TransformKind kind, int imageSize) => TransformKinds.ParameterCount(kind, imageSize);
 
     /// <summary>Names of the parameters of <paramref name="kind"/>, in output order.</summary>
-    public static IReadOnlyList<string> ParameterNames(TransformKind kind, int imageSize)
-        => AugmentationPipeline.Default(imageSize, kind).StepOf(kind)!.ParameterNames;
+    public static IReadOnlyList<string> ParameterNames(TransformKind kind, int imageSize) => TransformKinds.ParameterNames(kind, imageSize);
 }

@@ -11,10 +11,8 @@ namespace EquiRecon.TorchSharp.Methods;
 /// </summary>
 public static class MethodRegistry
 {
-    private static readonly TransformKind[] AllKinds =
-    [
-        TransformKind.Crop, TransformKind.Flip, TransformKind.Rotation, TransformKind.Translation, TransformKind.Color, TransformKind.Blur,
-    ];
+    // Every kind, in the order the pipeline applies them (the methods' Augmentations list them in this order).
+    private static readonly TransformKind[] AllKinds = [.. AugmentationPipeline.CanonicalOrder];
 
     private static readonly FrozenDictionary<string, MethodConfig> Methods = Build().ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
 
@@ -75,12 +73,8 @@ public static class MethodRegistry
 
     private static IEnumerable<(string Suffix, TransformKind[] Kinds)> SieVariants()
     {
-        yield return ("rot", [TransformKind.Rotation]);
-        yield return ("color", [TransformKind.Color]);
-        yield return ("blur", [TransformKind.Blur]);
-        yield return ("trans", [TransformKind.Translation]);
-        yield return ("crop", [TransformKind.Crop]);
-        yield return ("flip", [TransformKind.Flip]);
+        foreach (var kind in TransformKinds.All)
+            yield return (TransformKinds.Name(kind), [kind]);
         yield return ("all", AllKinds);
     }
 }
