@@ -52,6 +52,7 @@ public static class MethodConfigExtensions
             VicReg = method.VicReg is null ? null : method.VicReg with { ExpanderWidth = sizes.ExpanderWidth },
             Sie = method.Sie is null ? null : method.Sie with { ProjectorWidth = sizes.ProjectorWidth },
             Reconstruction = method.Reconstruction is null ? null : method.Reconstruction with { Decoder = sizes.Decoder },
+            AdditionalObjectives = method.AdditionalObjectives?.Select(o => o.WithHeadSizes(sizes)).ToArray(),
         };
     }
 
