@@ -47,8 +47,8 @@ var images = mlContext.Transforms.Conversion.MapValueToKey("Label")
     .Fit(train);
 
 // 1. Pretrain. The method's heads (VICReg expander, SIE projector, reconstruction decoder) are made small (expander 512,
-//    decoder width 64 with 2 attention heads) instead of the paper-scale defaults (2048, 256): on a CPU that makes a step
-//    several times faster. They are discarded after training; only the encoder goes into the featurizer.
+//    decoder width 64 with 2 attention heads) instead of the default, sized to the encoder as `equirecon pretrain` does
+//    (expander 1024, decoder width 128 for small-cifar-resnet): on a CPU that makes a step faster. They are discarded after training; only the encoder goes into the featurizer.
 var options = new EquiReconPretrainingOptions
 {
     InputColumnName = "Image",

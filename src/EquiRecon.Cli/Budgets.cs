@@ -97,7 +97,7 @@ internal sealed record Budget
         ArgumentOutOfRangeException.ThrowIfLessThan(KnnK, 1, nameof(KnnK));
         if (Threads is < 1)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"Budget '{Name}': Threads must be positive (or null for libtorch's default).");
-        if (!CliOptions.IsDevice(Device))
+        if (!EquiRecon.TorchSharp.Runtime.ComputeDevice.TryParse(Device, out _))
             throw new ArgumentException($"Budget '{Name}': '{Device}' is not a device.", nameof(Device));
         if (ImageSize % Encoder.TokenGridSize(ImageSize) != 0)
             throw new ArgumentException($"Budget '{Name}': {ImageSize} px is not a multiple of the token grid {Encoder.TokenGridSize(ImageSize)} (the reconstruction patches).", nameof(ImageSize));

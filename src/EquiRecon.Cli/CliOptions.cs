@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.Encoders;
+using EquiRecon.TorchSharp.Runtime;
 
 namespace EquiRecon.Cli;
 
@@ -78,14 +79,34 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>The <c>--device</c> option: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    /// <summary>The <c>--device</c> option: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (read by <see cref="ComputeDevice"/>).</summary>
     public static Option<string> Device(string defaultValue = "cpu")
+        => WithDeviceCheck(new Option<string>("--device") { Description = $"Where to run: {ComputeDevice.Forms}.", DefaultValueFactory = _ => defaultValue });
+
+    /// <summary>A <c>--device</c> option without a default (null: the command decides, e.g. the budget's device).</summary>
+    public static Option<string?> OptionalDevice(string description)
+        => WithDeviceCheck(new Option<string?>("--device") { Description = description });
+
+    /// <summary>
+    /// <paramref name="device"/> (a <c>--device</c> value) checked to be available here (<see cref="ComputeDevice.EnsureAvailable"/>);
+    /// the CLI does not fall back to the CPU.
+    /// </summary>
+    /// <exception cref="CliException">Not a device.</exception>
+    /// <exception cref="DeviceUnavailableException">A CUDA device this machine does not have; the message names <c>--device</c>.</exception>
+    public static ComputeDevice RequireDevice(string device)
     {
-        var option = new Option<string>("--device") { Description = "Where to run: cpu, cuda or cuda:N.", DefaultValueFactory = _ => defaultValue };
+        if (!ComputeDevice.TryParse(device, out var parsed))
+            throw new CliException($"Option '--device': '{device}' is not a device. Use {ComputeDevice.Forms}.");
+        return parsed.EnsureAvailable($"Option '--device' is '{device}'",
+            "This tool carries the CPU build of libtorch; install TorchSharp-cuda and a CUDA driver, or use --device cpu.");
+    }
+
+    private static Option<T> WithDeviceCheck<T>(Option<T> option)
+    {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string>() is { } value && !IsDevice(value))
-                result.AddError($"Option '--device': '{value}' is not a device. Use cpu, cuda or cuda:N.");
+            if (result.GetValueOrDefault<T>() is string value && !ComputeDevice.TryParse(value, out _))
+                result.AddError($"Option '--device': '{value}' is not a device. Use {ComputeDevice.Forms}.");
         });
         return option;
     }
@@ -97,11 +118,6 @@ internal static class CliOptions
     public static Option<string> Part(string defaultValue = "all") => OneOf("--part",
         "Representation part the probes read: all (the whole pooled representation), invariant, equivariant, or both (invariant and equivariant, each separately).",
         ProbeParts.Names, defaultValue);
-
-    /// <summary>True for <c>cpu</c>, <c>cuda</c> and <c>cuda:N</c>.</summary>
-    public static bool IsDevice(string value) =>
-        value is "cpu" or "cuda" ||
-        (value.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(value.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _));
 
     /// <summary>Splits a comma-separated list, trimming blanks.</summary>
     public static string[] SplitList(string value) =>
@@ -168,10 +184,7 @@ internal static class ProbeNames
 {
     /// <summary>Transformation probes by name, in report order.</summary>
     public static IReadOnlyList<(string Name, TransformKind Kind)> Transformations { get; } =
-    [
-        ("rot", TransformKind.Rotation), ("color", TransformKind.Color), ("blur", TransformKind.Blur),
-        ("trans", TransformKind.Translation), ("crop", TransformKind.Crop), ("flip", TransformKind.Flip),
-    ];
+        TransformKinds.All.Select(kind => (TransformKinds.Name(kind), kind)).ToArray();
 
     /// <summary>The classification probe (linear top-1 and kNN top-1).</summary>
     public const string Classification = "cls";

@@ -1,7 +1,10 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Pretraining;
 using EquiRecon.MLNet.Transforms;
+using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Methods;
+using EquiRecon.TorchSharp.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -153,10 +156,10 @@ public sealed partial class EquiReconCatalog
     /// </example>
     public EquiReconPretrainingEstimator Pretrain(
         string inputColumnName = EquiReconColumnNames.Image,
-        string method = "equirecon",
-        string encoder = "small-cifar-resnet",
-        int steps = 1000,
-        int batchSize = 256)
+        string method = MethodRegistry.DefaultName,
+        string encoder = EncoderNames.Default,
+        int steps = PretrainingOptions.DefaultSteps,
+        int batchSize = PretrainingOptions.DefaultBatchSize)
         => Pretrain(new EquiReconPretrainingOptions
         {
             InputColumnName = inputColumnName,

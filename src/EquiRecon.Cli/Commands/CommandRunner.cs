@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EquiRecon.TorchSharp.IO;
+using EquiRecon.TorchSharp.Runtime;
 using EquiRecon.TorchSharp.Training;
 
 namespace EquiRecon.Cli.Commands;
@@ -49,7 +50,7 @@ internal static class CommandRunner
             return e.ExitCode;
         }
         catch (Exception e) when (e is ArgumentException or ModelFileException or TrainingDivergedException or InvalidDataException
-            or IOException or UnauthorizedAccessException or NotSupportedException)
+            or IOException or UnauthorizedAccessException or NotSupportedException or DeviceUnavailableException)
         {
             console.Fail(e.Message);
             if (Environment.GetEnvironmentVariable(TraceVariable) == "1")

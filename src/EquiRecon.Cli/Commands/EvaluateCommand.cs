@@ -90,7 +90,7 @@ internal static class EvaluateCommand
         var device = parse.GetRequiredValue(o.Device);
         var seed = parse.GetValue(o.Seed);
         var outPath = parse.GetValue(o.Out)?.FullName ?? Path.Combine(Path.GetDirectoryName(modelPath) ?? ".", DefaultFileName);
-        PretrainRunner.CheckDevice(device);
+        CliOptions.RequireDevice(device);
         TorchNative.EnsureLoaded();
         if (parse.GetValue(o.Threads) is int threads)
             torch.set_num_threads(threads);

@@ -14,20 +14,18 @@ namespace EquiRecon.Cli.Commands;
 /// </summary>
 internal static class PretrainCommand
 {
-    private const int DefaultSteps = 1000;
-
     /// <summary>The options, so that tests can parse a command line into <see cref="PretrainSettings"/>.</summary>
     internal sealed class Options
     {
         public Option<string> Method { get; } = CliOptions.OneOf("--method", "Pretraining method: " + string.Join(", ", MethodRegistry.Names) + ".", MethodRegistry.Names, required: true);
         public Option<DirectoryInfo> Data { get; } = CliOptions.ExistingDirectory("--data", "Image folder (<class>/<image>), a folder with train/ class folders, or a CIFAR-10 binary folder (data_batch_1.bin).");
         public Option<DirectoryInfo> Out { get; } = new("--out") { Description = "Output folder: checkpoint.ckpt, metrics.jsonl, model.equirecon.", Required = true };
-        public Option<int?> Steps { get; } = CliOptions.OptionalInt("--steps", $"Optimizer steps (default {DefaultSteps}); not with --epochs.");
+        public Option<int?> Steps { get; } = CliOptions.OptionalInt("--steps", $"Optimizer steps (default {PretrainingOptions.DefaultSteps}); not with --epochs.");
         public Option<int?> Epochs { get; } = CliOptions.OptionalInt("--epochs", "Passes over the data instead of --steps.");
-        public Option<string> Encoder { get; } = CliOptions.OneOf("--encoder", "Encoder preset: " + string.Join(", ", EncoderNames.Names) + ".", EncoderNames.Names, "small-cifar-resnet");
+        public Option<string> Encoder { get; } = CliOptions.OneOf("--encoder", "Encoder preset: " + string.Join(", ", EncoderNames.Names) + ".", EncoderNames.Names, EncoderNames.Default);
         public Option<int> ImageSize { get; } = CliOptions.Int("--image-size", "Images are resized and centre-cropped to this side (pixels).", 32, minimum: 8);
-        public Option<int> BatchSize { get; } = CliOptions.Int("--batch-size", "Images per step.", 256, minimum: 2);
-        public Option<double> LearningRate { get; } = CliOptions.PositiveDouble("--lr", "Peak AdamW learning rate (warm-up, then cosine decay).", 1e-3);
+        public Option<int> BatchSize { get; } = CliOptions.Int("--batch-size", "Images per step.", PretrainingOptions.DefaultBatchSize, minimum: 2);
+        public Option<double> LearningRate { get; } = CliOptions.PositiveDouble("--lr", "Peak AdamW learning rate (warm-up, then cosine decay).", PretrainingOptions.DefaultLearningRate);
         public Option<string> Device { get; } = CliOptions.Device();
         public Option<int?> Threads { get; } = CliOptions.Threads();
         public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, data order and augmentations.", DefaultValueFactory = _ => 0 };
@@ -35,7 +33,7 @@ internal static class PretrainCommand
         public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
         public Option<bool> SkipUnreadable { get; } = new("--skip-unreadable") { Description = "Leave out images that cannot be decoded (their count and the first names are printed) instead of stopping at the first." };
-        public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", 10);
+        public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", PretrainingOptions.DefaultReportEvery);
         public Option<FileInfo?> Init { get; } = new("--init") { Description = "Start from the encoder weights of this model file (.equirecon); its architecture and mean/std are used (--encoder, when given, must match). The heads start fresh." };
         public Option<int> FreezeStages { get; } = CliOptions.Int("--freeze-stages", "Keep the stem and the first N residual stages of the encoder fixed (weights and BatchNorm statistics); 0 trains everything.", 0, minimum: 0);
 
@@ -48,7 +46,7 @@ internal static class PretrainCommand
         {
             var options = new PretrainingOptions
             {
-                Steps = parse.GetValue(Steps) ?? DefaultSteps,
+                Steps = parse.GetValue(Steps) ?? PretrainingOptions.DefaultSteps,
                 BatchSize = parse.GetValue(BatchSize),
                 LearningRate = parse.GetValue(LearningRate),
                 Device = parse.GetRequiredValue(Device),
@@ -90,8 +88,8 @@ internal static class PretrainCommand
             }
             return new()
             {
-                // Heads in proportion to the encoder (paper ratios), so a small encoder does not carry paper-size heads.
-                Method = MethodRegistry.Get(parse.GetRequiredValue(Method)).WithHeadSizes(HeadSizes.ScaledTo(encoder.Channels)),
+                // Heads in proportion to the encoder (paper ratios), the rule ML.NET's Pretrain follows too.
+                Method = MethodRegistry.Get(parse.GetRequiredValue(Method)).SizedFor(encoder),
                 EncoderName = encoderName,
                 Encoder = encoder,
                 DataPath = parse.GetRequiredValue(Data).FullName,

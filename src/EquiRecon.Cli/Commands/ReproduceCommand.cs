@@ -27,7 +27,7 @@ internal static class ReproduceCommand
             "Representation part the probes read: all (default, the whole pooled representation), invariant or equivariant.",
             ["all", "invariant", "equivariant"], "all");
         public Option<string> Methods { get; } = CreateMethods();
-        public Option<string?> Device { get; } = CreateDevice();
+        public Option<string?> Device { get; } = CliOptions.OptionalDevice($"Override the budget's device: {EquiRecon.TorchSharp.Runtime.ComputeDevice.Forms}.");
         public Option<int?> Threads { get; } = CliOptions.Threads();
         public Option<string?> Onnx { get; } = new("--onnx")
         {
@@ -89,17 +89,6 @@ internal static class ReproduceCommand
                     result.AddError("Option '--methods' is empty.");
                 foreach (var name in names.Where(n => !ReproduceTables.Rows.Contains(n, StringComparer.Ordinal) && !NaturalImageTables.AllRows.Contains(n, StringComparer.Ordinal)))
                     result.AddError($"Option '--methods': unknown row '{name}'. Choose from: {string.Join(", ", ReproduceTables.Rows.Union(NaturalImageTables.AllRows))}.");
-            });
-            return option;
-        }
-
-        private static Option<string?> CreateDevice()
-        {
-            var option = new Option<string?>("--device") { Description = "Override the budget's device: cpu, cuda or cuda:N." };
-            option.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<string?>() is { } value && !CliOptions.IsDevice(value))
-                    result.AddError($"Option '--device': '{value}' is not a device. Use cpu, cuda or cuda:N.");
             });
             return option;
         }

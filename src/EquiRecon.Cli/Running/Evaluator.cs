@@ -239,15 +239,5 @@ internal static class Evaluator
     }
 
     /// <summary>Pooled representations <c>(N, C)</c> of every image, on CPU.</summary>
-    internal static Tensor PooledFeatures(PretrainedEncoder encoder, ImageDataset data, int batchSize)
-    {
-        using var scope = NewDisposeScope();
-        var parts = new List<Tensor>();
-        for (long start = 0; start < data.Count; start += batchSize)
-        {
-            var n = Math.Min(batchSize, data.Count - start);
-            parts.Add(encoder.Encode(data.Images.narrow(0, start, n)).Pooled.cpu());
-        }
-        return cat(parts, 0).MoveToOuterDisposeScope();
-    }
+    internal static Tensor PooledFeatures(PretrainedEncoder encoder, ImageDataset data, int batchSize) => BatchedEncoding.Pooled(encoder, data.Images, batchSize);
 }

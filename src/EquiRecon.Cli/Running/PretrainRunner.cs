@@ -81,7 +81,7 @@ internal static class PretrainRunner
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(console);
         RefuseOverwrite(settings.OutDir, settings.Resume);
-        CheckDevice(settings.Options.Device);
+        CliOptions.RequireDevice(settings.Options.Device);
         var clock = Stopwatch.StartNew();
         var skipped = settings.SkipUnreadable ? new List<string>() : null;
         using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass, skipped);
@@ -124,7 +124,7 @@ internal static class PretrainRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
         RefuseOverwrite(outDir, resume);
-        CheckDevice(options.Device);
+        CliOptions.RequireDevice(options.Device);
         Directory.CreateDirectory(outDir);
         var checkpoint = Path.Combine(outDir, CheckpointFileName);
         var metrics = Path.Combine(outDir, MetricsFileName);
@@ -164,25 +164,12 @@ internal static class PretrainRunner
             return new PretrainOutcome(false, false, trainer.Step, options.Steps, seconds, outDir);
         }
         afterTraining?.Invoke(trainer);
-        var record = new Dictionary<string, string>(provenance)
-        {
-            ["method"] = method.Name,
-            ["steps"] = options.Steps.ToString(CultureInfo.InvariantCulture),
-            ["batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["learning_rate"] = options.LearningRate.ToString("G6", CultureInfo.InvariantCulture),
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-            ["images"] = data.Count.ToString(CultureInfo.InvariantCulture),
-            ["image_size"] = data.Height.ToString(CultureInfo.InvariantCulture),
-            ["device"] = options.Device,
-            ["threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
-            ["frozen_stages"] = options.FrozenStages.ToString(CultureInfo.InvariantCulture),
-            ["resumed_from_step"] = startStep.ToString(CultureInfo.InvariantCulture),
-            ["wall_time_s"] = seconds.ToString("F1", CultureInfo.InvariantCulture),
-            ["machine"] = MachineDescription(),
-            ["finished_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        };
-        if (trainer.InitManifest is { } init && options.InitFrom is { } initFrom)
-            record["init_from"] = $"{Path.GetFileName(initFrom)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
+        var record = trainer.Provenance(provenance.TryGetValue("encoder", out var encoderName) ? encoderName : encoder.ToString());
+        foreach (var (key, value) in provenance)
+            record[key] = value;
+        record["resumed_from_step"] = startStep.ToString(CultureInfo.InvariantCulture);
+        record["wall_time_s"] = seconds.ToString("F1", CultureInfo.InvariantCulture);
+        record["machine"] = MachineDescription();
         trainer.SaveModel(model, record);
         console.Line($"{title}: {options.Steps} steps done in {TrainingDisplay.Format(TimeSpan.FromSeconds(seconds))}; model written to {model}.");
         return new PretrainOutcome(true, false, trainer.Step, options.Steps, seconds, outDir);
@@ -194,16 +181,6 @@ internal static class PretrainRunner
         var checkpoint = Path.Combine(outDir, CheckpointFileName);
         if (!resume && File.Exists(checkpoint))
             throw new CliException($"Option '--out': '{outDir}' already holds a training checkpoint ({CheckpointFileName}). Pass --resume to continue that run, or choose another --out folder.");
-    }
-
-    /// <summary>Throws when a CUDA device is asked for but not available.</summary>
-    public static void CheckDevice(string device)
-    {
-        if (!device.StartsWith("cuda", StringComparison.Ordinal))
-            return;
-        TorchNative.EnsureLoaded();
-        if (!torch.cuda.is_available())
-            throw new CliException($"Option '--device': '{device}' was asked for, but CUDA is not available here (this tool carries the CPU build of libtorch; install TorchSharp-cuda and a CUDA driver). Use --device cpu.");
     }
 
     /// <summary>Cores, OS and runtime, for provenance and reports.</summary>

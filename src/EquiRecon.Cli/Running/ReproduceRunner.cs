@@ -78,7 +78,7 @@ internal static class ReproduceRunner
         var budget = settings.Budget;
         budget.Validate();
         var device = settings.Device ?? budget.Device;
-        PretrainRunner.CheckDevice(device);
+        CliOptions.RequireDevice(device);
         TorchNative.EnsureLoaded();
         if ((settings.Threads ?? budget.Threads) is int threads)
             torch.set_num_threads(threads);

@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -56,7 +57,7 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
         _env = env;
         _host = env.Register(RegistrationName);
         Options = options;
-        (_modelBytes, Manifest) = EncoderModelBytes.Read(options.ModelFile, options.BuiltInEncoder);
+        (_modelBytes, Manifest) = EncoderSource.Read(options.ModelFile, options.BuiltInEncoder);
     }
 
     /// <summary>The settings the estimator was created with.</summary>
@@ -81,7 +82,7 @@ public sealed class EquiReconFeaturizerEstimator : IEstimator<EquiReconFeaturize
     {
         _host.CheckValue(input, nameof(input));
         FeaturizerInput.Check(_host, input.Schema, Options.InputColumnName, Manifest.InputSize, nameof(input));
-        return new EquiReconFeaturizerTransformer(_env, _modelBytes, EncoderModelBytes.SourceName(Options.ModelFile, Options.BuiltInEncoder), Options.InputColumnName, Options.InvariantColumnName,
+        return new EquiReconFeaturizerTransformer(_env, _modelBytes, EncoderSource.SourceName(Options.ModelFile, Options.BuiltInEncoder), Options.InputColumnName, Options.InvariantColumnName,
             Options.EquivariantColumnName, Options.FeaturesColumnName, Options.BatchSize, Options.FallbackToCpu, Options.Runtime, Options.InferenceThreads);
     }
 

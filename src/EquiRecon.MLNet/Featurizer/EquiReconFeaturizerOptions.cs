@@ -1,3 +1,4 @@
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.IO;
 
 namespace EquiRecon.MLNet.Featurizer;
@@ -116,7 +117,7 @@ public sealed record EquiReconFeaturizerOptions
     /// runtime is not defined.</exception>
     internal void Validate()
     {
-        EncoderModelBytes.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
+        EncoderSource.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
         if (!Enum.IsDefined(Runtime))
             throw new ArgumentException($"{nameof(Runtime)} is {(int)Runtime}, which is no inference runtime; choose {string.Join(" or ", Enum.GetNames<InferenceRuntime>())}.", nameof(Runtime));
         ValidateColumns(InputColumnName, InvariantColumnName, EquivariantColumnName, FeaturesColumnName, BatchSize);

@@ -78,7 +78,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
     internal const string UserName = "EquiRecon Featurizer";
     internal const string LoaderSignature = "EquiReconFeaturizer";
     private const string RegistrationName = "EquiReconFeaturizer";
-    private const string ModelStream = "EncoderModel";
+    private const string ModelStream = EncoderSource.StreamName;
     private const int FlagFeaturesColumn = 1;
 
     private readonly byte[] _modelBytes;
@@ -87,7 +87,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
 
     /// <summary>
     /// Creates the transformer for the model file in <paramref name="modelBytes"/> and loads its encoder; messages name the
-    /// bytes by <c>sourceName</c> (<see cref="EncoderModelBytes.SourceName"/>).
+    /// bytes by <c>sourceName</c> (<see cref="EncoderSource.SourceName"/>).
     /// </summary>
     /// <exception cref="ModelFileException">The bytes are not a valid model file.</exception>
     /// <exception cref="InvalidOperationException">A GPU is requested and not available, and falling back is not allowed.</exception>
@@ -151,10 +151,10 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
             InferenceThreads = EquiReconFeaturizerOptions.DefaultInferenceThreads;
         }
 
-        _modelBytes = ModelBlob.Load(ctx, ModelStream);
+        _modelBytes = EncoderSource.LoadBytes(ctx);
         try
         {
-            (Manifest, _encoder) = LoadEncoder(env, _modelBytes, EncoderModelBytes.EmbeddedSource, FallbackToCpu, Runtime, InferenceThreads);
+            (Manifest, _encoder) = LoadEncoder(env, _modelBytes, EncoderSource.EmbeddedSource, FallbackToCpu, Runtime, InferenceThreads);
         }
         catch (ModelFileException e)
         {
@@ -310,8 +310,8 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
 
     private static (ModelManifest, IFeatureEncoder) LoadTorchEncoder(IHostEnvironment env, byte[] modelBytes, string sourceName, bool? fallbackToCpu, int? inferenceThreads)
     {
-        var device = TorchDevices.Resolve(env, fallbackToCpu, UserName);
-        var encoder = EncoderModelBytes.Load(modelBytes, sourceName, device);
+        var device = TorchRuntime.ResolveDevice(env, fallbackToCpu, UserName);
+        var encoder = EncoderSource.Load(modelBytes, sourceName, device, UserName);
         return (encoder.Manifest, new TorchFeatureEncoder(encoder, inferenceThreads));
     }
 
@@ -352,7 +352,7 @@ public sealed class EquiReconFeaturizerTransformer : EquiReconTransformerBase, I
         ctx.Writer.Write((byte)(FallbackToCpu switch { null => 0, false => 1, true => 2 }));
         ctx.Writer.Write((byte)Runtime);
         ctx.Writer.Write(InferenceThreads ?? 0);
-        ModelBlob.Save(ctx, ModelStream, _modelBytes);
+        EncoderSource.Save(ctx, _modelBytes);
     }
 
     private protected override RowComputation CreateRowComputation(DataViewRow input, DataViewSchema.Column inputColumn)

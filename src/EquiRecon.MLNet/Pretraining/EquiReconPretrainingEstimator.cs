@@ -95,9 +95,9 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         _host.CheckAlive();
         Options.CancellationToken.ThrowIfCancellationRequested();
 
-        var device = TorchDevices.Resolve(_env, Options.FallbackToCpu, UserName);
-        var method = Options.ResolveMethod();
+        var device = TorchRuntime.ResolveDevice(_env, Options.FallbackToCpu, UserName);
         var encoder = Options.ResolveEncoder();
+        var method = Options.ResolveMethod(encoder);
         int seed = Options.Seed ?? (_env as IHostEnvironmentInternal)?.Seed ?? 0;
 
         using var ch = _host.Start("Pretraining");
@@ -110,20 +110,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
                     $"Column '{column.Name}' has {data.Count} images, fewer than one batch (BatchSize = {Options.BatchSize}); lower BatchSize or add images."));
             }
 
-            var training = Options.ApplyInit(new PretrainingOptions
-            {
-                Steps = Options.Steps,
-                BatchSize = Options.BatchSize,
-                LearningRate = Options.LearningRate,
-                WeightDecay = Options.WeightDecay,
-                Device = device.type == DeviceType.CUDA ? string.Create(CultureInfo.InvariantCulture, $"cuda:{device.index}") : "cpu",
-                Seed = seed,
-                CheckpointPath = Options.CheckpointPath,
-                CheckpointEvery = Options.CheckpointEvery,
-                ReportEvery = Options.ReportEvery,
-                Mean = Options.Mean,
-                Std = Options.Std,
-            });
+            var training = Options.ToTraining(seed, device.type == DeviceType.CUDA ? string.Create(CultureInfo.InvariantCulture, $"cuda:{device.index}") : "cpu");
             using var trainer = Options.CheckpointPath is { } checkpoint
                 ? Pretrainer.Resume(method, encoder, training, data, checkpoint)
                 : new Pretrainer(method, encoder, training, data);
@@ -132,10 +119,10 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
 
             Train(trainer, ch);
 
-            string temp = Path.Combine(TorchDevices.TempFolder(_env), "equirecon-pretrained-" + Guid.NewGuid().ToString("N") + ".zip");
+            string temp = Path.Combine(TorchRuntime.TempFolder(_env), "equirecon-pretrained-" + Guid.NewGuid().ToString("N") + ".zip");
             try
             {
-                trainer.SaveModel(temp, Provenance(method.Name, data.Count, seed, trainer.InitManifest));
+                trainer.SaveModel(temp, Provenance(trainer));
                 modelBytes = File.ReadAllBytes(temp);
             }
             finally
@@ -254,26 +241,15 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
         return dataset;
     }
 
-    private Dictionary<string, string> Provenance(string method, int images, int seed, ModelManifest? init)
+    /// <summary>The run's provenance (<see cref="Pretrainer.Provenance"/>) and which step trained it.</summary>
+    private Dictionary<string, string> Provenance(Pretrainer trainer)
     {
-        var provenance = BaseProvenance(method, images, seed);
-        provenance["frozenStages"] = Options.FrozenStages.ToString(CultureInfo.InvariantCulture);
-        if (init is not null && Options.InitModelFile is { } file)
-            provenance["initFrom"] = $"{Path.GetFileName(file)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
+        var provenance = trainer.Provenance(Options.EncoderConfig is not null ? "(EncoderConfig)"
+            : Options.InitModelFile is { } init ? "from " + Path.GetFileName(init)
+            : Options.Encoder);
+        provenance["trained_with"] = "EquiRecon.MLNet " + nameof(EquiReconPretrainingEstimator);
         return provenance;
     }
-
-    private Dictionary<string, string> BaseProvenance(string method, int images, int seed) => new(StringComparer.Ordinal)
-    {
-        ["trainedWith"] = "EquiRecon.MLNet " + nameof(EquiReconPretrainingEstimator),
-        ["method"] = method,
-        ["images"] = images.ToString(CultureInfo.InvariantCulture),
-        ["steps"] = Options.Steps.ToString(CultureInfo.InvariantCulture),
-        ["batchSize"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["learningRate"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
-        ["date"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-    };
 
     private static string Format(TrainingProgress p)
     {

@@ -12,12 +12,20 @@ namespace EquiRecon.MLNet.Pretraining;
 /// encoder, how long and how, and the columns of the featurizer it returns.
 /// </summary>
 /// <remarks>
-/// The training defaults are those of EquiRecon's <c>PretrainingOptions</c> (1000 steps of 256 images, AdamW at 1e-3 with
-/// warm-up and cosine decay), which suit CIFAR-sized data on a GPU; for a quick CPU run lower <see cref="Steps"/>,
-/// <see cref="BatchSize"/> and the head sizes (<see cref="HeadSizes"/>).
+/// The training settings are EquiRecon's <see cref="PretrainingOptions"/>, wrapped, not copied: <see cref="Training"/> holds
+/// them, and <see cref="Steps"/>, <see cref="BatchSize"/>, <see cref="LearningRate"/>, <see cref="WeightDecay"/>,
+/// <see cref="FrozenStages"/>, <see cref="CheckpointPath"/>, <see cref="CheckpointEvery"/>, <see cref="ReportEvery"/>,
+/// <see cref="Mean"/> and <see cref="Std"/> read and set its fields (when an initializer sets both <see cref="Training"/>
+/// and one of these, set <see cref="Training"/> first). The defaults are therefore <see cref="PretrainingOptions"/>'s
+/// (1000 steps of 256 images, AdamW at 1e-3 with warm-up and cosine decay), which suit CIFAR-sized data on a GPU; for a
+/// quick CPU run lower <see cref="Steps"/> and <see cref="BatchSize"/>. The method's heads are sized to the encoder as
+/// the CLI's <c>equirecon pretrain</c> sizes them (<see cref="HeadSizes"/>), so the same method, encoder, settings and
+/// seed train the same model through either.
 /// </remarks>
 public sealed record EquiReconPretrainingOptions
 {
+    private PretrainingOptions _training = new();
+
     /// <summary>
     /// Name of the image column to train on: <c>ImageDataViewType(S, S)</c>, square, <c>S ≥ 8</c> (e.g. <c>LoadImages</c>
     /// then <c>ResizeImages(S, S)</c>). The returned featurizer reads the same column. Default <c>"Image"</c>.
@@ -29,13 +37,13 @@ public sealed record EquiReconPretrainingOptions
     /// (default), <c>vicreg</c> or one of the <c>sie-*</c> family. <c>supervised</c> is rejected: it needs labels, and a
     /// supervised model is better trained with ML.NET's own trainers on the featurizer's output.
     /// </summary>
-    public string Method { get; init; } = "equirecon";
+    public string Method { get; init; } = MethodRegistry.DefaultName;
 
     /// <summary>
     /// Encoder preset, a name of <c>EncoderNames.Names</c>. Default <c>"small-cifar-resnet"</c> (widths 32–256, 256 = 128 + 128
     /// channels). Not used when <see cref="InitModelFile"/> is set (the architecture is the init file's).
     /// </summary>
-    public string Encoder { get; init; } = "small-cifar-resnet";
+    public string Encoder { get; init; } = EncoderNames.Default;
 
     /// <summary>
     /// An explicit encoder architecture, used instead of <see cref="Encoder"/> when set (e.g. a tiny one for tests); with
@@ -56,19 +64,28 @@ public sealed record EquiReconPretrainingOptions
     /// <c>k</c> residual stages (weights and BatchNorm statistics), which also skips their backward pass. At most the
     /// encoder's number of stages. Usually combined with <see cref="InitModelFile"/>.
     /// </summary>
-    public int FrozenStages { get; init; }
+    public int FrozenStages { get => _training.FrozenStages; init => _training = _training with { FrozenStages = value }; }
 
-    /// <summary>Optimizer steps in all. Default 1000.</summary>
-    public int Steps { get; init; } = 1000;
+    /// <summary>
+    /// The training settings (steps, batch size, optimizer, schedule, checkpointing, normalisation), EquiRecon's one record
+    /// of them; the properties below are views of its fields. Its <see cref="PretrainingOptions.Seed"/>,
+    /// <see cref="PretrainingOptions.Device"/> and <see cref="PretrainingOptions.InitFrom"/> are not used: the seed is
+    /// <see cref="Seed"/>, the device comes from the <c>MLContext</c> and the init file is <see cref="InitModelFile"/>.
+    /// Default <c>new PretrainingOptions()</c>.
+    /// </summary>
+    public PretrainingOptions Training { get => _training; init => _training = value ?? throw new ArgumentNullException(nameof(Training)); }
 
-    /// <summary>Images per step (two augmented views each); the data needs at least this many images. Default 256.</summary>
-    public int BatchSize { get; init; } = 256;
+    /// <summary>Optimizer steps in all. Default <see cref="PretrainingOptions.DefaultSteps"/> (1000).</summary>
+    public int Steps { get => _training.Steps; init => _training = _training with { Steps = value }; }
 
-    /// <summary>Peak AdamW learning rate (warm-up over the first 5 % of the steps, then cosine decay). Default 1e-3.</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Images per step (two augmented views each); the data needs at least this many images. Default <see cref="PretrainingOptions.DefaultBatchSize"/> (256).</summary>
+    public int BatchSize { get => _training.BatchSize; init => _training = _training with { BatchSize = value }; }
 
-    /// <summary>AdamW decoupled weight decay. Default 1e-4.</summary>
-    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Peak AdamW learning rate (warm-up over the first 5 % of the steps, then cosine decay). Default <see cref="PretrainingOptions.DefaultLearningRate"/> (1e-3).</summary>
+    public double LearningRate { get => _training.LearningRate; init => _training = _training with { LearningRate = value }; }
+
+    /// <summary>AdamW decoupled weight decay. Default <see cref="PretrainingOptions.DefaultWeightDecay"/> (1e-4).</summary>
+    public double WeightDecay { get => _training.WeightDecay; init => _training = _training with { WeightDecay = value }; }
 
     /// <summary>
     /// Seed of initialization, data order and augmentations. Default <see langword="null"/>: the <c>MLContext</c>'s seed when
@@ -78,7 +95,8 @@ public sealed record EquiReconPretrainingOptions
 
     /// <summary>
     /// Sizes of the method's heads (VICReg expander, SIE projector, reconstruction decoder). Default <see langword="null"/>:
-    /// the paper-scale sizes of the method (expander 2048, decoder width 256).
+    /// sized to the encoder as <c>equirecon pretrain</c> does (<c>HeadSizes.ScaledTo</c> its channels: expander 4·C,
+    /// projector 2·C, decoder width C/2; the paper's 2048 / 1024 / 256 for a 512-channel ResNet-18).
     /// </summary>
     public HeadSizes? HeadSizes { get; init; }
 
@@ -87,25 +105,25 @@ public sealed record EquiReconPretrainingOptions
     /// steps; when the file exists at <c>Fit</c>, training resumes from it (same data, method and settings). Default
     /// <see langword="null"/>: no checkpoint.
     /// </summary>
-    public string? CheckpointPath { get; init; }
+    public string? CheckpointPath { get => _training.CheckpointPath; init => _training = _training with { CheckpointPath = value }; }
 
     /// <summary>Write the checkpoint every this many steps (0: only when stopping or finishing). Needs <see cref="CheckpointPath"/>. Default 0.</summary>
-    public int CheckpointEvery { get; init; }
+    public int CheckpointEvery { get => _training.CheckpointEvery; init => _training = _training with { CheckpointEvery = value }; }
 
-    /// <summary>Report progress (losses, learning rate, throughput) to <c>mlContext.Log</c> every this many steps, and at the last. Default 10.</summary>
-    public int ReportEvery { get; init; } = 10;
+    /// <summary>Report progress (losses, learning rate, throughput) to <c>mlContext.Log</c> every this many steps, and at the last. Default <see cref="PretrainingOptions.DefaultReportEvery"/> (10).</summary>
+    public int ReportEvery { get => _training.ReportEvery; init => _training = _training with { ReportEvery = value }; }
 
     /// <summary>
     /// Per-channel RGB mean subtracted from [0, 1] pixels, stored in the model. Default CIFAR-10's (0.4914, 0.4822, 0.4465).
     /// Not used when <see cref="InitModelFile"/> is set (the file's is).
     /// </summary>
-    public IReadOnlyList<float> Mean { get; init; } = ImageTensors.Cifar10Mean;
+    public IReadOnlyList<float> Mean { get => _training.Mean; init => _training = _training with { Mean = value }; }
 
     /// <summary>
     /// Per-channel RGB standard deviation, stored in the model. Default CIFAR-10's (0.2470, 0.2435, 0.2616). Not used when
     /// <see cref="InitModelFile"/> is set (the file's is).
     /// </summary>
-    public IReadOnlyList<float> Std { get; init; } = ImageTensors.Cifar10Std;
+    public IReadOnlyList<float> Std { get => _training.Std; init => _training = _training with { Std = value }; }
 
     /// <summary>
     /// What to do when <c>mlContext.GpuDeviceId</c> is set but CUDA is not available, for training and for the returned
@@ -163,16 +181,20 @@ public sealed record EquiReconPretrainingOptions
         EncoderConfig
         ?? (InitModelFile is { } init ? EncoderSpecs.ToConfig(ModelFile.ReadManifest(init).Encoder) : EncoderNames.Get(Encoder));
 
-    /// <summary><paramref name="training"/> continuing from <see cref="InitModelFile"/> when it is set, with <see cref="FrozenStages"/>.</summary>
+    /// <summary>
+    /// The training settings of a run: <see cref="Training"/> with <paramref name="seed"/> and <paramref name="device"/>,
+    /// continuing from <see cref="InitModelFile"/> when it is set.
+    /// </summary>
     /// <exception cref="ModelFileException"><see cref="InitModelFile"/> is missing or not a valid model file.</exception>
-    internal PretrainingOptions ApplyInit(PretrainingOptions training)
+    internal PretrainingOptions ToTraining(long seed, string device)
     {
-        training = training with { FrozenStages = FrozenStages };
+        var training = _training with { Seed = seed, Device = device, InitFrom = null };
         return InitModelFile is { } init ? training.ContinuingFrom(init) : training;
     }
 
-    /// <summary>The method with <see cref="HeadSizes"/> applied.</summary>
-    internal MethodConfig ResolveMethod()
+    /// <summary>The method, checked to be self-supervised.</summary>
+    /// <exception cref="ArgumentException">Unknown method, or one that needs labels.</exception>
+    private MethodConfig RegisteredMethod()
     {
         var method = MethodRegistry.Get(Method);
         if (method.RequiresLabels)
@@ -182,8 +204,11 @@ public sealed record EquiReconPretrainingOptions
                 nameof(Method));
         }
 
-        return HeadSizes is null ? method : method.WithHeadSizes(HeadSizes);
+        return method;
     }
+
+    /// <summary>The method with its heads sized for <paramref name="encoder"/> (<see cref="HeadSizes"/>, else the CLI's rule).</summary>
+    internal MethodConfig ResolveMethod(ResNetEncoderConfig encoder) => RegisteredMethod().SizedFor(encoder, HeadSizes);
 
     /// <summary>Checks every setting that does not depend on the data.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
@@ -196,25 +221,19 @@ public sealed record EquiReconPretrainingOptions
             ArgumentException.ThrowIfNullOrWhiteSpace(InitModelFile, nameof(InitModelFile));
         if (EncoderConfig is null && InitModelFile is null)
             ArgumentException.ThrowIfNullOrWhiteSpace(Encoder, nameof(Encoder));
-        _ = ResolveMethod();
+        _ = RegisteredMethod();
         if (InitModelFile is null)
-            ResolveEncoder().Validate();  // with an init file, the encoder is checked when the file is read, at Fit
+        {
+            var encoder = ResolveEncoder();
+            encoder.Validate();
+            if (HeadSizes is null && encoder.Channels < 16)
+                throw new ArgumentException($"The encoder has {encoder.Channels} channels, too few for heads sized to it (at least 16); set HeadSizes.", nameof(HeadSizes));
+        }
         else
-            EncoderConfig?.Validate();
-        ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
-        if (!double.IsFinite(LearningRate) || LearningRate <= 0)
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive and finite.");
-        if (!double.IsFinite(WeightDecay) || WeightDecay < 0)
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be non-negative and finite.");
-        ArgumentOutOfRangeException.ThrowIfNegative(CheckpointEvery, nameof(CheckpointEvery));
-        if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointPath))
-            throw new ArgumentException("CheckpointEvery is set but CheckpointPath is not.", nameof(CheckpointPath));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReportEvery, nameof(ReportEvery));
-        if (Mean is null || Mean.Count != 3 || Mean.Any(m => !float.IsFinite(m)))
-            throw new ArgumentException("Mean needs 3 finite values (R, G, B).", nameof(Mean));
-        if (Std is null || Std.Count != 3 || Std.Any(s => !float.IsFinite(s) || s <= 0f))
-            throw new ArgumentException("Std needs 3 finite positive values (R, G, B).", nameof(Std));
+        {
+            EncoderConfig?.Validate();  // with an init file, the encoder is checked when the file is read, at Fit
+        }
+
+        _training.Validate();
     }
 }

@@ -32,7 +32,7 @@ internal sealed class OnnxProbe
 
     public OnnxProbe(IHostEnvironment env, byte[] modelFileBytes, byte[] headBytes, RepresentationPart part, ProbeFeatures features, ProbeMode mode, int outputSize, string component)
     {
-        var manifest = ModelFile.ReadManifest(modelFileBytes, EncoderModelBytesSource);
+        var manifest = ModelFile.ReadManifest(modelFileBytes, EmbeddedSourceName);
         _size = manifest.InputSize;
         _invariant = manifest.Encoder.InvariantChannels;
         _channels = _invariant + manifest.Encoder.EquivariantChannels;
@@ -49,7 +49,7 @@ internal sealed class OnnxProbe
         };
         FeatureDimension = (features == ProbeFeatures.Pooled ? partChannels : _tokens * partChannels) * (mode == ProbeMode.BetweenColumns ? 2 : 1);
         // The probe runs on the CPU, like its TorchSharp path.
-        (_encoder, _) = OnnxSessions.Create(env, OnnxExport.ExportEncoderToBytes(modelFileBytes, sourceName: EncoderModelBytesSource), fallbackToCpu: true, component, cpuOnly: true);
+        (_encoder, _) = OnnxSessions.Create(env, OnnxExport.ExportEncoderToBytes(modelFileBytes, sourceName: EmbeddedSourceName), fallbackToCpu: true, component, cpuOnly: true);
         (_head, _) = OnnxSessions.Create(env, OnnxExport.ExportRegressionProbeToBytes(headBytes, "the probe head embedded in the ML.NET model"), fallbackToCpu: true, component, cpuOnly: true);
         var headInput = _head.InputMetadata[OnnxExport.ProbeInputName].Dimensions;
         var headOutput = _head.OutputMetadata[OnnxExport.ProbeOutputName].Dimensions;
@@ -57,7 +57,7 @@ internal sealed class OnnxProbe
             throw new FormatException($"The probe head maps {headInput[1]} features to {headOutput[1]} values; this probe needs {FeatureDimension} to {outputSize}.");
     }
 
-    private const string EncoderModelBytesSource = EncoderModelBytes.EmbeddedSource;
+    private const string EmbeddedSourceName = EncoderSource.EmbeddedSource;
 
     /// <summary>Features per sample, <c>d</c> (both images' in <see cref="ProbeMode.BetweenColumns"/>).</summary>
     public int FeatureDimension { get; }

@@ -1,4 +1,5 @@
 using EquiRecon.TorchSharp.Augment;
+using EquiRecon.TorchSharp.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,24 +30,23 @@ internal static class ProbeSamples
         var parameters = new List<Tensor>();
         for (int r = 0; r < samplesPerImage; r++)
         {
-            for (long start = 0; start < images.shape[0]; start += Chunk)
+            var samples = BatchedEncoding.Map(images.shape[0], Chunk, (start, n) =>
             {
-                var x = images.narrow(0, start, Math.Min(Chunk, images.shape[0] - start));
+                var x = images.narrow(0, start, n);
                 using var transformed = augment.Apply(x, generator);
                 var fgx = extractor.Extract(transformed.Images);
-                features.Add(mode == ProbeMode.BetweenColumns ? cat([extractor.Extract(x), fgx], 1) : fgx);
-                parameters.Add(transformed.ParametersOf(kind).clone());
-            }
+                return [mode == ProbeMode.BetweenColumns ? cat([extractor.Extract(x), fgx], 1) : fgx, transformed.ParametersOf(kind).clone()];
+            });
+            features.Add(samples[0]);
+            parameters.Add(samples[1]);
         }
 
         return (cat(features, 0).MoveToOuterDisposeScope(), cat(parameters, 0).MoveToOuterDisposeScope());
     }
 
     /// <summary>Number of parameters <c>k</c> the default augmentation of <paramref name="kind"/> reports.</summary>
-    public static int ParameterCount(TransformKind kind, int imageSize)
-        => AugmentationPipeline.Default(imageSize, kind).StepOf(kind)!.ParameterNames.Count;
+    public static int ParameterCount(TransformKind kind, int imageSize) => TransformKinds.ParameterCount(kind, imageSize);
 
     /// <summary>Names of the parameters of <paramref name="kind"/>, in output order.</summary>
-    public static IReadOnlyList<string> ParameterNames(TransformKind kind, int imageSize)
-        => AugmentationPipeline.Default(imageSize, kind).StepOf(kind)!.ParameterNames;
+    public static IReadOnlyList<string> ParameterNames(TransformKind kind, int imageSize) => TransformKinds.ParameterNames(kind, imageSize);
 }

@@ -1,4 +1,5 @@
 using EquiRecon.MLNet.Featurizer;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.Evaluation;
 using EquiRecon.TorchSharp.IO;
@@ -58,7 +59,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        var manifest = EncoderModelBytes.ReadManifest(options.ModelFile, options.BuiltInEncoder);
+        var manifest = EncoderSource.ReadManifest(options.ModelFile, options.BuiltInEncoder);
         ImageSize = manifest.InputSize;
         OutputSize = ProbeSamples.ParameterCount(options.Kind, ImageSize);
     }
@@ -90,7 +91,7 @@ public sealed class TransformationProbeEstimator : IEstimator<TransformationProb
         try
         {
             if (encoder.Encoder.InputSize != ImageSize)
-                throw new InvalidOperationException($"The {EncoderModelBytes.Describe(_options.ModelFile, _options.BuiltInEncoder)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
+                throw new InvalidOperationException($"The {EncoderSource.Describe(_options.ModelFile, _options.BuiltInEncoder)} changed since the estimator was created (input size {encoder.Encoder.InputSize}, was {ImageSize}).");
             RegressionProbeModel head;
             using (Runtime.TorchThreads.Use(_options.InferenceThreads))
             using (var scope = NewDisposeScope())

@@ -1,4 +1,5 @@
 using EquiRecon.MLNet.Featurizer;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.IO;
@@ -112,7 +113,7 @@ public sealed record TransformationProbeOptions
     /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option's name.</exception>
     internal void Validate()
     {
-        EncoderModelBytes.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
+        EncoderSource.Validate(ModelFile, BuiltInEncoder, nameof(ModelFile), nameof(BuiltInEncoder));
         if (string.IsNullOrWhiteSpace(ImageColumnName))
             throw new ArgumentException("The image column name must not be empty.", nameof(ImageColumnName));
         if (OutputColumnName is not null && string.IsNullOrWhiteSpace(OutputColumnName))

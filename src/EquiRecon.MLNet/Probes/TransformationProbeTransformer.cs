@@ -1,6 +1,7 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.MLNet.Probes;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.Evaluation;
@@ -98,7 +99,7 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         // int: image size S
         // int: output size k
         // int: runtime (InferenceRuntime), from version 0x00010002 (before: TorchSharp)
-        // stream "EncoderModelFile": the EquiRecon model file, byte for byte
+        // stream "EncoderModel" (before version 0x00010003: "EncoderModelFile"): the EquiRecon model file, byte for byte
         // stream "ProbeHead": RegressionProbeModel.ToBytes()
         Mode = ReadEnum<ProbeMode>(host, ctx, "probe mode");
         Kind = ReadEnum<TransformKind>(host, ctx, "transform kind");
@@ -112,13 +113,13 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         host.CheckDecode(ImageSize > 0 && OutputSize > 0, "image and output sizes must be positive");
         Runtime = ctx.Header.ModelVerWritten >= VersionWithRuntime ? ReadEnum<InferenceRuntime>(host, ctx, "inference runtime") : InferenceRuntime.TorchSharp;
 
-        _encoderBytes = ModelBlob.Load(ctx, EmbeddedEncoder.StreamName);
+        _encoderBytes = EncoderSource.LoadBytes(ctx, legacyName: ctx.Header.ModelVerWritten < VersionWithEncoderStream);
         _headBytes = ModelBlob.Load(ctx, HeadStream);
         if (Runtime == InferenceRuntime.OnnxRuntime)
         {
             try
             {
-                host.CheckDecode(ModelFile.ReadManifest(_encoderBytes, EncoderModelBytes.EmbeddedSource).InputSize == ImageSize,
+                host.CheckDecode(ModelFile.ReadManifest(_encoderBytes, EncoderSource.EmbeddedSource).InputSize == ImageSize,
                     "the stored encoder's input size differs from the stored image size");
             }
             catch (ModelFileException e)
@@ -219,7 +220,7 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         ctx.Writer.Write(ImageSize);
         ctx.Writer.Write(OutputSize);
         ctx.Writer.Write((int)Runtime);
-        ModelBlob.Save(ctx, EmbeddedEncoder.StreamName, _encoderBytes);
+        EncoderSource.Save(ctx, _encoderBytes);
         ModelBlob.Save(ctx, HeadStream, _headBytes);
     }
 
@@ -323,13 +324,14 @@ public sealed class TransformationProbeTransformer : RowToRowTransformerBase
         return result;
     }
 
-    // 0x00010001: initial; 0x00010002: the inference runtime.
+    // 0x00010001: initial; 0x00010002: the inference runtime; 0x00010003: the encoder in the stream "EncoderModel" (EncoderSource).
     private const uint VersionWithRuntime = 0x00010002;
+    private const uint VersionWithEncoderStream = 0x00010003;
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "ERTPROBE",
-        verWrittenCur: VersionWithRuntime,
-        verReadableCur: VersionWithRuntime,
+        verWrittenCur: VersionWithEncoderStream,
+        verReadableCur: VersionWithEncoderStream,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(TransformationProbeTransformer).Assembly.FullName);

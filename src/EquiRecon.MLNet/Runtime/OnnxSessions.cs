@@ -5,7 +5,7 @@ using Microsoft.ML.Runtime;
 namespace EquiRecon.MLNet.Runtime;
 
 /// <summary>
-/// Creates the ONNX Runtime sessions of <see cref="InferenceRuntime.OnnxRuntime"/> the way <see cref="TorchDevices"/>
+/// Creates the ONNX Runtime sessions of <see cref="InferenceRuntime.OnnxRuntime"/> the way <see cref="TorchRuntime"/>
 /// picks TorchSharp devices: CUDA execution provider on device <c>mlContext.GpuDeviceId</c> when it is set and the
 /// application's ONNX Runtime package has it, otherwise the CPU, failing when a GPU was asked for, CUDA is not available
 /// and falling back is not allowed. Touches no TorchSharp type.

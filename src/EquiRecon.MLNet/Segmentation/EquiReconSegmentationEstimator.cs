@@ -1,5 +1,6 @@
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Probes;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Segmentation;
 using Microsoft.ML;
@@ -59,7 +60,7 @@ public sealed class EquiReconSegmentationEstimator : IEstimator<EquiReconSegment
         options.Validate();
         _host = env.Register(RegistrationName);
         _options = options;
-        _ = EncoderModelBytes.ReadManifest(options.ModelFile, options.BuiltInEncoder);
+        _ = EncoderSource.ReadManifest(options.ModelFile, options.BuiltInEncoder);
     }
 
     /// <summary>The settings the estimator was created with.</summary>

@@ -1,5 +1,6 @@
 using EquiRecon.MLNet.Persistence;
 using EquiRecon.MLNet.Probes;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.MLNet.Segmentation;
 using EquiRecon.MLNet.Transforms;
 using EquiRecon.TorchSharp.Segmentation;
@@ -65,12 +66,12 @@ public sealed class EquiReconSegmentationTransformer : EquiReconTransformerBase
         // <base: column names>
         // int: image height H
         // int: image width W
-        // stream "EncoderModelFile": the EquiRecon model file, byte for byte
+        // stream "EncoderModel" (before version 0x00010002: "EncoderModelFile"): the EquiRecon model file, byte for byte
         // stream "SegmentationHead": SegmentationHead.ToBytes() (classes, hidden width, image skip, encoder scale, weights)
         ImageHeight = ctx.Reader.ReadInt32();
         ImageWidth = ctx.Reader.ReadInt32();
         host.CheckDecode(ImageHeight > 0 && ImageWidth > 0, "image height and width must be positive");
-        _encoder = EmbeddedEncoder.Load(ctx);
+        _encoder = EmbeddedEncoder.Load(ctx, legacyStreamName: ctx.Header.ModelVerWritten < VersionWithEncoderStream);
         try
         {
             _head = SegmentationHead.FromBytes(ModelBlob.Load(ctx, HeadStream));
@@ -105,10 +106,13 @@ public sealed class EquiReconSegmentationTransformer : EquiReconTransformerBase
 
     private protected override string ExpectedInputType => new ImageDataViewType(ImageHeight, ImageWidth).ToString();
 
+    // 0x00010001: initial; 0x00010002: the encoder in the stream "EncoderModel" (EncoderSource; before: "EncoderModelFile").
+    private const uint VersionWithEncoderStream = 0x00010002;
+
     private static VersionInfo GetVersionInfo() => CreateVersionInfo(
         modelSignature: "ERSEGMNT",
-        verWrittenCur: 0x00010001, // Initial
-        verReadableCur: 0x00010001,
+        verWrittenCur: VersionWithEncoderStream,
+        verReadableCur: VersionWithEncoderStream,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderType: typeof(EquiReconSegmentationTransformer));

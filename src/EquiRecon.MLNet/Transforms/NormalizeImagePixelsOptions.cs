@@ -1,3 +1,5 @@
+using EquiRecon.TorchSharp.Augment;
+
 namespace EquiRecon.MLNet.Transforms;
 
 /// <summary>
@@ -10,11 +12,11 @@ namespace EquiRecon.MLNet.Transforms;
 /// </remarks>
 public sealed record NormalizeImagePixelsOptions
 {
-    /// <summary>CIFAR-10 per-channel mean (R, G, B) in [0, 1] units: 0.4914, 0.4822, 0.4465.</summary>
-    public static IReadOnlyList<float> Cifar10Mean { get; } = Array.AsReadOnly(new[] { 0.4914f, 0.4822f, 0.4465f });
+    /// <summary>CIFAR-10 per-channel mean (R, G, B) in [0, 1] units: 0.4914, 0.4822, 0.4465 (EquiRecon's <c>ImageTensors.Cifar10Mean</c>).</summary>
+    public static IReadOnlyList<float> Cifar10Mean => ImageTensors.Cifar10Mean;
 
-    /// <summary>CIFAR-10 per-channel standard deviation (R, G, B) in [0, 1] units: 0.2470, 0.2435, 0.2616.</summary>
-    public static IReadOnlyList<float> Cifar10Std { get; } = Array.AsReadOnly(new[] { 0.2470f, 0.2435f, 0.2616f });
+    /// <summary>CIFAR-10 per-channel standard deviation (R, G, B) in [0, 1] units: 0.2470, 0.2435, 0.2616 (EquiRecon's <c>ImageTensors.Cifar10Std</c>).</summary>
+    public static IReadOnlyList<float> Cifar10Std => ImageTensors.Cifar10Std;
 
     /// <summary>Name of the output column, a known-size vector of <see cref="float"/>, <c>(3, H, W)</c> flattened. Default <c>"Pixels"</c>.</summary>
     public string OutputColumnName { get; init; } = EquiReconColumnNames.Pixels;

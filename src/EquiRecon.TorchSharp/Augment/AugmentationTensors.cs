@@ -8,8 +8,7 @@ namespace EquiRecon.TorchSharp.Augment;
 internal static class AugmentationTensors
 {
     /// <summary>Formats a shape as <c>(2, 3, 16, 16)</c>.</summary>
-    public static string Shape(Tensor tensor) =>
-        "(" + string.Join(", ", tensor.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")";
+    public static string Shape(Tensor tensor) => TensorShapes.Shape(tensor, parentheses: true);
 
     /// <summary>Throws unless <paramref name="images"/> is a floating-point <c>(B, 3, H, W)</c> tensor with B ≥ 1.</summary>
     public static void CheckImages(Tensor images, string paramName)

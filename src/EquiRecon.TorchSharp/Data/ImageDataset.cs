@@ -1,5 +1,6 @@
 using System.Globalization;
 using static TorchSharp.torch;
+using static EquiRecon.TorchSharp.TensorShapes;
 
 namespace EquiRecon.TorchSharp.Data;
 
@@ -95,6 +96,4 @@ public sealed class ImageDataset : IDisposable
         Images.Dispose();
         Labels.Dispose();
     }
-
-    internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

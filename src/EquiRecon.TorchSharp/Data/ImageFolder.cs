@@ -202,7 +202,7 @@ public static class ImageFolder
         }
         if (image.dtype != ScalarType.Byte || image.ndim != 3 || image.shape[0] != 3)
         {
-            var (dtype, shape) = (image.dtype, ImageDataset.Shape(image));
+            var (dtype, shape) = (image.dtype, TensorShapes.Shape(image));
             image.Dispose();
             throw new InvalidDataException($"Image '{path}' decoded to {dtype} of shape {shape}, expected uint8 (3, H, W).");
         }

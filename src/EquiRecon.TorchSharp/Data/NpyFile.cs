@@ -9,7 +9,7 @@ namespace EquiRecon.TorchSharp.Data;
 /// Reader of NumPy <c>.npy</c> files holding little-endian float32 or float64 arrays in C order
 /// (format versions 1–3). Only data is read; nothing is executed (no pickles).
 /// </summary>
-public static partial class NpyFile
+internal static partial class NpyFile
 {
     [GeneratedRegex(@"'descr'\s*:\s*'(?<descr>[^']+)'")]
     private static partial Regex DescrPattern();

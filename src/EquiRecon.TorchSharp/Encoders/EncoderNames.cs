@@ -12,10 +12,13 @@ public static class EncoderNames
     {
         ["cifar-resnet18"] = ResNetEncoderConfig.CifarResNet18,
         ["cifar-resnet18-half-width"] = ResNetEncoderConfig.CifarResNet18HalfWidth,
-        ["small-cifar-resnet"] = ResNetEncoderConfig.SmallCifarResNet,
+        [Default] = ResNetEncoderConfig.SmallCifarResNet,
         ["imagenet-resnet18"] = ResNetEncoderConfig.ImageNetResNet18,
         ["mlnet-resnet18"] = ResNetEncoderConfig.MlNetResNet18,
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The encoder a pretraining run uses unless told otherwise: <c>small-cifar-resnet</c> (widths 32–256, 256 = 128 + 128 channels).</summary>
+    public const string Default = "small-cifar-resnet";
 
     /// <summary>The names, sorted.</summary>
     public static IReadOnlyList<string> Names { get; } = Presets.Keys.Order(StringComparer.Ordinal).ToArray();

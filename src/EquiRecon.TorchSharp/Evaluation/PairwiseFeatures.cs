@@ -19,9 +19,9 @@ public static class PairwiseFeatures
         ArgumentNullException.ThrowIfNull(featuresX);
         ArgumentNullException.ThrowIfNull(featuresGx);
         if (featuresX.ndim != 2)
-            throw new ArgumentException($"Expected features of shape (N, d), got shape {RSquared.Shape(featuresX)}.", nameof(featuresX));
+            throw new ArgumentException($"Expected features of shape (N, d), got shape {TensorShapes.Shape(featuresX)}.", nameof(featuresX));
         if (!featuresX.shape.SequenceEqual(featuresGx.shape))
-            throw new ArgumentException($"Features of x and g(x) must have the same shape: featuresX has shape {RSquared.Shape(featuresX)}, featuresGx has shape {RSquared.Shape(featuresGx)}.", nameof(featuresGx));
+            throw new ArgumentException($"Features of x and g(x) must have the same shape: featuresX has shape {TensorShapes.Shape(featuresX)}, featuresGx has shape {TensorShapes.Shape(featuresGx)}.", nameof(featuresGx));
         return cat([featuresX, featuresGx], 1);
     }
 

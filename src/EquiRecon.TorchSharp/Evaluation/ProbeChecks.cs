@@ -9,7 +9,7 @@ internal static class ProbeChecks
     {
         ArgumentNullException.ThrowIfNull(x, name);
         if (x.ndim != 2 || x.shape[0] < 1 || x.shape[1] < 1)
-            throw new ArgumentException($"Expected features of shape (N, d) with N, d ≥ 1, got shape {RSquared.Shape(x)}.", name);
+            throw new ArgumentException($"Expected features of shape (N, d) with N, d ≥ 1, got shape {TensorShapes.Shape(x)}.", name);
         if (!x.is_floating_point())
             throw new ArgumentException($"Expected floating-point features, got dtype {x.dtype}.", name);
     }
@@ -18,14 +18,14 @@ internal static class ProbeChecks
     {
         ArgumentNullException.ThrowIfNull(y, nameY);
         if (y.ndim != 2 || y.shape[0] != x.shape[0] || y.shape[1] < 1)
-            throw new ArgumentException($"Expected targets of shape ({x.shape[0]}, k) to match {nameX} of shape {RSquared.Shape(x)}, got shape {RSquared.Shape(y)}.", nameY);
+            throw new ArgumentException($"Expected targets of shape ({x.shape[0]}, k) to match {nameX} of shape {TensorShapes.Shape(x)}, got shape {TensorShapes.Shape(y)}.", nameY);
     }
 
     public static void Labels(Tensor x, Tensor labels, string nameX, string nameLabels)
     {
         ArgumentNullException.ThrowIfNull(labels, nameLabels);
         if (labels.ndim != 1 || labels.shape[0] != x.shape[0])
-            throw new ArgumentException($"Expected labels of shape ({x.shape[0]}) to match {nameX} of shape {RSquared.Shape(x)}, got shape {RSquared.Shape(labels)}.", nameLabels);
+            throw new ArgumentException($"Expected labels of shape ({x.shape[0]}) to match {nameX} of shape {TensorShapes.Shape(x)}, got shape {TensorShapes.Shape(labels)}.", nameLabels);
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected int64 class indices, got dtype {labels.dtype}.", nameLabels);
     }
@@ -33,7 +33,7 @@ internal static class ProbeChecks
     public static void SameWidth(Tensor a, Tensor b, string nameA, string nameB)
     {
         if (a.shape[1] != b.shape[1])
-            throw new ArgumentException($"{nameA} and {nameB} must have the same number of columns: {nameA} has shape {RSquared.Shape(a)}, {nameB} has shape {RSquared.Shape(b)}.", nameB);
+            throw new ArgumentException($"{nameA} and {nameB} must have the same number of columns: {nameA} has shape {TensorShapes.Shape(a)}, {nameB} has shape {TensorShapes.Shape(b)}.", nameB);
     }
 
     /// <summary>The number of classes: <paramref name="numClasses"/> when given, else <c>max(label) + 1</c>; throws on negative or too large labels.</summary>

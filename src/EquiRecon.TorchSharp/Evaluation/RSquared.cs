@@ -1,6 +1,7 @@
 using System.Globalization;
 using EquiRecon.TorchSharp.Runtime;
 using static TorchSharp.torch;
+using static EquiRecon.TorchSharp.TensorShapes;
 
 namespace EquiRecon.TorchSharp.Evaluation;
 
@@ -102,6 +103,4 @@ public static class RSquared
         var t = target.detach().to(ScalarType.Float64);
         return target.ndim == 1 ? (p.unsqueeze(1), t.unsqueeze(1)) : (p, t);
     }
-
-    internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -84,7 +84,7 @@ public sealed class RegressionProbeModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.dim() != 2 || input.shape[1] != InputDim)
-            throw new ArgumentException($"Expected features of shape (B, {InputDim.ToString(CultureInfo.InvariantCulture)}), got {RSquared.Shape(input)}.", nameof(input));
+            throw new ArgumentException($"Expected features of shape (B, {InputDim.ToString(CultureInfo.InvariantCulture)}), got {TensorShapes.Shape(input)}.", nameof(input));
         using var scope = NewDisposeScope();
         var standardized = (input.to(ScalarType.Float32) - input_mean) / input_std;
         var result = mlp.call(standardized) * target_std + target_mean;

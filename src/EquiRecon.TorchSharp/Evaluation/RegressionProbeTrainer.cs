@@ -28,7 +28,7 @@ public static class RegressionProbeTrainer
         ProbeChecks.Features(trainX, nameof(trainX));
         ProbeChecks.Targets(trainX, trainY, nameof(trainX), nameof(trainY));
         if (options.BatchNorm && trainX.shape[0] < 2)
-            throw new ArgumentException($"BatchNorm needs at least 2 training samples, got shape {RSquared.Shape(trainX)}.", nameof(trainX));
+            throw new ArgumentException($"BatchNorm needs at least 2 training samples, got shape {TensorShapes.Shape(trainX)}.", nameof(trainX));
 
         var device = trainX.device;
         using var generator = new Generator(unchecked((ulong)options.Seed));

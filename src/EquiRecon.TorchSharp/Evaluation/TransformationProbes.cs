@@ -89,20 +89,14 @@ public static class TransformationProbes
             throw new ArgumentException($"The encoder takes {encoder.InputSize}×{encoder.InputSize} images; the dataset has {data.Height}×{data.Width}.", nameof(data));
         var augment = AugmentationPipeline.Default(encoder.InputSize, kind);
         using var generator = new Generator((ulong)seed, encoder.Device);
-        var xs = new List<Tensor>();
-        var gxs = new List<Tensor>();
-        var ps = new List<Tensor>();
         using var scope = NewDisposeScope();
-        for (long start = 0; start < data.Count; start += batchSize)
+        var pairs = BatchedEncoding.Map(data.Count, batchSize, (start, n) =>
         {
-            var n = Math.Min(batchSize, data.Count - start);
             var images = ImageTensors.ToFloat(data.Images.narrow(0, start, n).to(encoder.Device));
             using var g = augment.Apply(images, generator);
-            xs.Add(encoder.Encode(images).Pooled.cpu());
-            gxs.Add(encoder.Encode(g.Images).Pooled.cpu());
-            ps.Add(g.ParametersOf(kind).cpu());
-        }
-        return new TransformedPairs(cat(xs, 0).MoveToOuterDisposeScope(), cat(gxs, 0).MoveToOuterDisposeScope(), cat(ps, 0).MoveToOuterDisposeScope());
+            return [encoder.Encode(images).Pooled.cpu(), encoder.Encode(g.Images).Pooled.cpu(), g.ParametersOf(kind).cpu()];
+        });
+        return new TransformedPairs(pairs[0].MoveToOuterDisposeScope(), pairs[1].MoveToOuterDisposeScope(), pairs[2].MoveToOuterDisposeScope());
     }
 
     /// <summary>Fits the pairwise probe on <paramref name="train"/> pairs and scores it on <paramref name="test"/> pairs.</summary>

@@ -55,9 +55,9 @@ public static class BuiltInEncoders
         _ => DefaultEncoder.Load(device),
     };
 
-    /// <summary>How error messages name <paramref name="encoder"/>.</summary>
+    /// <summary>How messages name <paramref name="encoder"/> (e.g. "the default encoder …"); used by the ML.NET steps' messages too.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="encoder"/> is not a defined value.</exception>
-    internal static string Describe(BuiltInEncoder encoder) => Check(encoder) switch
+    public static string Describe(BuiltInEncoder encoder) => Check(encoder) switch
     {
         BuiltInEncoder.NaturalImage => $"the built-in encoder {nameof(BuiltInEncoder.NaturalImage)} (package {NaturalImagePackageId})",
         _ => DefaultEncoder.SourceName,

@@ -1,14 +1,12 @@
 using System.Globalization;
 using static TorchSharp.torch;
+using static EquiRecon.TorchSharp.TensorShapes;
 
 namespace EquiRecon.TorchSharp.Losses;
 
 /// <summary>Argument checks shared by the losses; every message names the expected and the actual shapes.</summary>
 internal static class LossChecks
 {
-    /// <summary>Formats a shape as <c>[2, 3]</c>.</summary>
-    public static string Shape(Tensor t) => "[" + string.Join(", ", t.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
-
     /// <summary>Throws unless <paramref name="z"/> is <c>(B, D)</c> with <c>B ≥ 2</c> (a batch statistic needs two samples).</summary>
     public static void Embedding(Tensor z, string name)
     {

@@ -32,7 +32,7 @@ public static class ReconstructionLoss
         CheckPatches(target, nameof(target));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
         if (target.shape[2] < 2)
-            throw new ArgumentException($"Per-patch normalisation needs at least 2 values per patch, got shape {LossChecks.Shape(target)}.", nameof(target));
+            throw new ArgumentException($"Per-patch normalisation needs at least 2 values per patch, got shape {TensorShapes.Shape(target)}.", nameof(target));
         using var scope = NewDisposeScope();
         var mean = target.mean([-1L], keepdim: true);
         var variance = target.var(-1, unbiased: true, keepdim: true);
@@ -63,6 +63,6 @@ public static class ReconstructionLoss
     {
         ArgumentNullException.ThrowIfNull(t, name);
         if (t.ndim != 3)
-            throw new ArgumentException($"Expected patches of shape (B, N, P), got shape {LossChecks.Shape(t)}.", name);
+            throw new ArgumentException($"Expected patches of shape (B, N, P), got shape {TensorShapes.Shape(t)}.", name);
     }
 }

@@ -15,9 +15,9 @@ public static class SupervisedLoss
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.ndim != 2)
-            throw new ArgumentException($"Expected logits of shape (B, K), got shape {LossChecks.Shape(logits)}.", nameof(logits));
+            throw new ArgumentException($"Expected logits of shape (B, K), got shape {TensorShapes.Shape(logits)}.", nameof(logits));
         if (labels.ndim != 1 || labels.shape[0] != logits.shape[0])
-            throw new ArgumentException($"Expected labels of shape ({logits.shape[0]}) to match logits of shape {LossChecks.Shape(logits)}, got shape {LossChecks.Shape(labels)}.", nameof(labels));
+            throw new ArgumentException($"Expected labels of shape ({logits.shape[0]}) to match logits of shape {TensorShapes.Shape(logits)}, got shape {TensorShapes.Shape(labels)}.", nameof(labels));
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected int64 class indices, got dtype {labels.dtype}.", nameof(labels));
         if (labelSmoothing < 0 || labelSmoothing >= 1)

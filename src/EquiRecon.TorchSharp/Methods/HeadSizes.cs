@@ -1,4 +1,5 @@
 using EquiRecon.TorchSharp.Decoder;
+using EquiRecon.TorchSharp.Encoders;
 
 namespace EquiRecon.TorchSharp.Methods;
 
@@ -24,6 +25,18 @@ public sealed record HeadSizes(int ExpanderWidth, int ProjectorWidth, Reconstruc
         var heads = width >= 64 ? 4 : 2;
         return new HeadSizes(4 * channels, 2 * channels, new ReconstructionDecoderOptions(Width: width, Heads: heads));
     }
+
+    /// <summary>
+    /// The head sizes a pretraining run over <paramref name="encoder"/> uses: <paramref name="sizes"/> when given, else
+    /// <see cref="ScaledTo"/> the encoder's channels. The one rule of ML.NET's <c>Pretrain</c> and the CLI's
+    /// <c>pretrain</c>, so the same method and encoder build the same model in both.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No sizes are given and the encoder has fewer than 16 channels.</exception>
+    public static HeadSizes For(ResNetEncoderConfig encoder, HeadSizes? sizes = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        return sizes ?? ScaledTo(encoder.Channels);
+    }
 }
 
 /// <summary>Applying <see cref="HeadSizes"/> to a <see cref="MethodConfig"/>.</summary>
@@ -39,6 +52,14 @@ public static class MethodConfigExtensions
             VicReg = method.VicReg is null ? null : method.VicReg with { ExpanderWidth = sizes.ExpanderWidth },
             Sie = method.Sie is null ? null : method.Sie with { ProjectorWidth = sizes.ProjectorWidth },
             Reconstruction = method.Reconstruction is null ? null : method.Reconstruction with { Decoder = sizes.Decoder },
+            AdditionalObjectives = method.AdditionalObjectives?.Select(o => o.WithHeadSizes(sizes)).ToArray(),
         };
     }
+
+    /// <summary>
+    /// <paramref name="method"/> with the heads a pretraining run over <paramref name="encoder"/> uses
+    /// (<see cref="HeadSizes.For"/>: <paramref name="sizes"/> when given, else scaled to the encoder).
+    /// </summary>
+    public static MethodConfig SizedFor(this MethodConfig method, ResNetEncoderConfig encoder, HeadSizes? sizes = null)
+        => method.WithHeadSizes(HeadSizes.For(encoder, sizes));
 }

@@ -11,12 +11,13 @@ namespace EquiRecon.TorchSharp.Methods;
 /// </summary>
 public static class MethodRegistry
 {
-    private static readonly TransformKind[] AllKinds =
-    [
-        TransformKind.Crop, TransformKind.Flip, TransformKind.Rotation, TransformKind.Translation, TransformKind.Color, TransformKind.Blur,
-    ];
+    // Every kind, in the order the pipeline applies them (the methods' Augmentations list them in this order).
+    private static readonly TransformKind[] AllKinds = [.. AugmentationPipeline.CanonicalOrder];
 
     private static readonly FrozenDictionary<string, MethodConfig> Methods = Build().ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
+
+    /// <summary>The method a pretraining run uses unless told otherwise: <c>equirecon</c>.</summary>
+    public const string DefaultName = "equirecon";
 
     /// <summary>Registered names, sorted.</summary>
     public static IReadOnlyList<string> Names { get; } = Methods.Keys.Order(StringComparer.Ordinal).ToArray();
@@ -38,7 +39,7 @@ public static class MethodRegistry
     {
         yield return new MethodConfig
         {
-            Name = "equirecon",
+            Name = DefaultName,
             Description = "VICReg on the invariant part + λ·cross-attention reconstruction through the equivariant part (arXiv 2412.03314).",
             Augmentations = AllKinds,
             VicReg = new VicRegObjectiveConfig(RepresentationPart.Invariant),
@@ -72,12 +73,8 @@ public static class MethodRegistry
 
     private static IEnumerable<(string Suffix, TransformKind[] Kinds)> SieVariants()
     {
-        yield return ("rot", [TransformKind.Rotation]);
-        yield return ("color", [TransformKind.Color]);
-        yield return ("blur", [TransformKind.Blur]);
-        yield return ("trans", [TransformKind.Translation]);
-        yield return ("crop", [TransformKind.Crop]);
-        yield return ("flip", [TransformKind.Flip]);
+        foreach (var kind in TransformKinds.All)
+            yield return (TransformKinds.Name(kind), [kind]);
         yield return ("all", AllKinds);
     }
 }

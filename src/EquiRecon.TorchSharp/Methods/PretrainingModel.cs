@@ -18,6 +18,7 @@ public sealed class PretrainingModel : nn.Module<PretrainingInput, LossTerms>
     private readonly SieObjective? sie;
     private readonly SupervisedObjective? supervised;
     private nn.Module[] frozen = [];
+    private nn.Module<PairBatch, LossTerms>[] additional = [];
 
     /// <summary>Builds the encoder and the heads of <paramref name="method"/>.</summary>
     /// <param name="method">The method (validated here).</param>
@@ -40,7 +41,20 @@ public sealed class PretrainingModel : nn.Module<PretrainingInput, LossTerms>
         if (method.Sie is not null) sie = new SieObjective(method.Sie, context);
         if (method.Supervised is not null) supervised = new SupervisedObjective(method.Supervised, context);
         RegisterComponents();
+        // Objectives beyond the built-in ones, registered after them under their own names (the built-in methods have none).
+        additional = (method.AdditionalObjectives ?? []).Select(config =>
+        {
+            var module = config.Create(context);
+            register_module(config.ModuleName, module);
+            return module;
+        }).ToArray();
     }
+
+    /// <summary>Module names of the model that additional objectives (<see cref="IObjectiveConfig.ModuleName"/>) cannot take.</summary>
+    public static IReadOnlySet<string> ReservedModuleNames { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "encoder", "vicreg", "reconstruction", "sie", "supervised", "frozen", "additional",
+    };
 
     /// <summary>The method this model trains.</summary>
     public MethodConfig Method { get; }
@@ -127,6 +141,8 @@ public sealed class PretrainingModel : nn.Module<PretrainingInput, LossTerms>
         if (reconstruction is not null) parts.Add(reconstruction.call(pair));
         if (sie is not null) parts.Add(sie.call(pair));
         if (supervised is not null) parts.Add(supervised.call(pair));
+        foreach (var objective in additional)
+            parts.Add(objective.call(pair));
         var total = parts.Select(p => p.Total).Aggregate((x, y) => x + y);
         var terms = parts.SelectMany(p => p.Terms).ToDictionary(kv => kv.Key, kv => kv.Value);
         return new LossTerms(total, terms).MoveToOuterDisposeScope();

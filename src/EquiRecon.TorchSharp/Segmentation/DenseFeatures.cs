@@ -2,6 +2,7 @@ using System.Globalization;
 using EquiRecon.TorchSharp.Augment;
 using EquiRecon.TorchSharp.IO;
 using static TorchSharp.torch;
+using static EquiRecon.TorchSharp.TensorShapes;
 
 namespace EquiRecon.TorchSharp.Segmentation;
 
@@ -59,6 +60,4 @@ internal static class DenseFeatures
             throw new ArgumentException($"Expected tokens of shape (B, {(h * w).ToString(CultureInfo.InvariantCulture)}, C) for a {h.ToString(CultureInfo.InvariantCulture)}×{w.ToString(CultureInfo.InvariantCulture)} grid, got {Shape(tokens)}.", nameof(tokens));
         return tokens.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], h, w);
     }
-
-    internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using static EquiRecon.TorchSharp.TensorShapes;
 
 namespace EquiRecon.TorchSharp.Segmentation;
 
@@ -177,6 +178,4 @@ public sealed class SegmentationHead : Module<Tensor, Tensor, Tensor>
         if (images.dim() != 4 || images.shape[1] != ImageChannels || images.shape[0] != features.shape[0])
             throw new ArgumentException($"Expected images of shape ({features.shape[0].ToString(CultureInfo.InvariantCulture)}, 3, H, W) to match features of shape {Shape(features)}, got {Shape(images)}.", nameof(images));
     }
-
-    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 }

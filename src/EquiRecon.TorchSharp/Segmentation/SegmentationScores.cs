@@ -24,7 +24,7 @@ public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IR
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         if (!predicted.shape.SequenceEqual(target.shape))
-            throw new ArgumentException($"Predictions and targets must have the same shape: predicted has shape {DenseFeatures.Shape(predicted)}, target has shape {DenseFeatures.Shape(target)}.", nameof(predicted));
+            throw new ArgumentException($"Predictions and targets must have the same shape: predicted has shape {TensorShapes.Shape(predicted)}, target has shape {TensorShapes.Shape(target)}.", nameof(predicted));
         if (target.numel() == 0)
             throw new ArgumentException("No pixels to score.", nameof(target));
         if (predicted.is_floating_point() || target.is_floating_point())

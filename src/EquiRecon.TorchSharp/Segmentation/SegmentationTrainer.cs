@@ -1,4 +1,5 @@
 using System.Globalization;
+using EquiRecon.TorchSharp.Evaluation;
 using EquiRecon.TorchSharp.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -87,13 +88,11 @@ public static class SegmentationTrainer
         head.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var chunks = new List<Tensor>();
-        for (long start = 0; start < images.shape[0]; start += batchSize)
+        return BatchedEncoding.Map(images.shape[0], batchSize, (start, n) =>
         {
-            var normalized = DenseFeatures.Normalize(encoder, images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)));
-            chunks.Add(head.call(DenseFeatures.Encode(encoder, normalized, head.Options.EncoderScale), normalized));
-        }
-        return cat(chunks, 0).MoveToOuterDisposeScope();
+            var normalized = DenseFeatures.Normalize(encoder, images.narrow(0, start, n));
+            return head.call(DenseFeatures.Encode(encoder, normalized, head.Options.EncoderScale), normalized);
+        }).MoveToOuterDisposeScope();
     }
 
     /// <summary>The class of every pixel, <c>(N, H, W)</c> int64: the argmax of <see cref="PredictLogits"/>.</summary>
@@ -106,15 +105,12 @@ public static class SegmentationTrainer
     /// <summary>Frozen feature maps <c>(N, C, h, w)</c> and normalized images <c>(N, 3, H, W)</c>, in batches.</summary>
     private static (Tensor Features, Tensor Normalized) Features(PretrainedEncoder encoder, Tensor images, int scale, int batchSize)
     {
-        var features = new List<Tensor>();
-        var normalized = new List<Tensor>();
-        for (long start = 0; start < images.shape[0]; start += batchSize)
+        var outputs = BatchedEncoding.Map(images.shape[0], batchSize, (start, n) =>
         {
-            var x = DenseFeatures.Normalize(encoder, images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)));
-            normalized.Add(x);
-            features.Add(DenseFeatures.Encode(encoder, x, scale));
-        }
-        return (cat(features, 0), cat(normalized, 0));
+            var x = DenseFeatures.Normalize(encoder, images.narrow(0, start, n));
+            return [DenseFeatures.Encode(encoder, x, scale), x];
+        });
+        return (outputs[0], outputs[1]);
     }
 
     /// <summary>Inverse pixel frequency of each class <c>(K)</c>, normalized to mean 1 over the classes present (absent classes weigh 0).</summary>
@@ -129,9 +125,9 @@ public static class SegmentationTrainer
     private static void CheckPair(Tensor images, Tensor labels, int classes)
     {
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[0] < 1)
-            throw new ArgumentException($"Expected images of shape (N, 3, H, W) with N ≥ 1, got {DenseFeatures.Shape(images)}.", nameof(images));
+            throw new ArgumentException($"Expected images of shape (N, 3, H, W) with N ≥ 1, got {TensorShapes.Shape(images)}.", nameof(images));
         if (labels.dim() != 3 || labels.shape[0] != images.shape[0] || labels.shape[1] != images.shape[2] || labels.shape[2] != images.shape[3])
-            throw new ArgumentException($"Expected labels of shape ({images.shape[0].ToString(CultureInfo.InvariantCulture)}, {images.shape[2].ToString(CultureInfo.InvariantCulture)}, {images.shape[3].ToString(CultureInfo.InvariantCulture)}) to match images of shape {DenseFeatures.Shape(images)}, got {DenseFeatures.Shape(labels)}.", nameof(labels));
+            throw new ArgumentException($"Expected labels of shape ({images.shape[0].ToString(CultureInfo.InvariantCulture)}, {images.shape[2].ToString(CultureInfo.InvariantCulture)}, {images.shape[3].ToString(CultureInfo.InvariantCulture)}) to match images of shape {TensorShapes.Shape(images)}, got {TensorShapes.Shape(labels)}.", nameof(labels));
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected int64 class indices, got dtype {labels.dtype}.", nameof(labels));
         using var scope = NewDisposeScope();

@@ -36,6 +36,7 @@ public sealed class Pretrainer : IDisposable
     /// <exception cref="ArgumentException">An option, the method or the data does not fit (also: the <see cref="PretrainingOptions.InitFrom"/>
     /// file holds another architecture or normalisation, or <see cref="PretrainingOptions.FrozenStages"/> exceeds the encoder's stages); the message names it.</exception>
     /// <exception cref="ModelFileException">The <see cref="PretrainingOptions.InitFrom"/> file is missing, corrupt or invalid.</exception>
+    /// <exception cref="DeviceUnavailableException"><see cref="PretrainingOptions.Device"/> is a CUDA device this machine does not have.</exception>
     public Pretrainer(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -62,7 +63,8 @@ public sealed class Pretrainer : IDisposable
         if (options.Threads is int threads)
             torch.set_num_threads(threads);
         Options = options;
-        Device = torch.device(options.Device);
+        Device = ComputeDevice.Parse(options.Device, nameof(options.Device))
+            .EnsureAvailable($"PretrainingOptions.Device is '{options.Device}'", "Use cpu, or run where CUDA is available.").ToTorch();
         _data = data;
         _stepsPerEpoch = data.Count / options.BatchSize;
 
@@ -293,9 +295,58 @@ public sealed class Pretrainer : IDisposable
     private static string Describe(EncoderSpec spec) =>
         $"{spec.Stem} stem, widths [{string.Join(", ", spec.Widths)}], blocks [{string.Join(", ", spec.BlocksPerStage)}], split {spec.InvariantChannels} + {spec.EquivariantChannels}";
 
+    /// <summary>
+    /// The provenance of this run, in one key style (snake_case), written by every front end (ML.NET's <c>Pretrain</c>,
+    /// the CLI's <c>pretrain</c> and <c>reproduce</c>) that then adds its own keys: <c>method</c>, <c>encoder</c>,
+    /// <c>heads</c>, <c>steps</c>, <c>batch_size</c>, <c>learning_rate</c>, <c>weight_decay</c>, <c>seed</c>,
+    /// <c>images</c>, <c>image_size</c>, <c>device</c>, <c>threads</c>, <c>frozen_stages</c>, <c>init_from</c> (when
+    /// continuing from a model file) and <c>finished_utc</c>.
+    /// </summary>
+    /// <param name="encoderName">How the encoder is named (a preset name, or where its architecture came from).</param>
+    public Dictionary<string, string> Provenance(string encoderName)
+    {
+        ArgumentNullException.ThrowIfNull(encoderName);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var method = Model.Method;
+        var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["method"] = method.Name,
+            ["encoder"] = encoderName,
+            ["heads"] = DescribeHeads(method),
+            ["steps"] = Options.Steps.ToString(c),
+            ["batch_size"] = Options.BatchSize.ToString(c),
+            ["learning_rate"] = Options.LearningRate.ToString("R", c),
+            ["weight_decay"] = Options.WeightDecay.ToString("R", c),
+            ["seed"] = Options.Seed.ToString(c),
+            ["images"] = _data.Count.ToString(c),
+            ["image_size"] = _data.Height.ToString(c),
+            ["device"] = Options.Device,
+            ["threads"] = torch.get_num_threads().ToString(c),
+            ["frozen_stages"] = Options.FrozenStages.ToString(c),
+            ["finished_utc"] = DateTime.UtcNow.ToString("O", c),
+        };
+        if (InitManifest is { } init && Options.InitFrom is { } initFrom)
+            provenance["init_from"] = $"{Path.GetFileName(initFrom)} (method {init.Method}, weights SHA-256 {init.WeightsSha256})";
+        return provenance;
+    }
+
     /// <summary>Saves the trained encoder as a model file (atomically).</summary>
     public void SaveModel(string path, IReadOnlyDictionary<string, string>? provenance = null) =>
         ModelFile.Save(path, Model.Encoder, Model.Method.Name, _data.Height, Options.Mean, Options.Std, provenance);
+
+    /// <summary>The sizes of the heads <paramref name="method"/> builds, e.g. <c>expander 1024; decoder width 128, 4 heads, depth 2</c>.</summary>
+    private static string DescribeHeads(MethodConfig method)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var parts = new List<string>();
+        if (method.VicReg is { } vicReg)
+            parts.Add(string.Create(c, $"expander {vicReg.ExpanderWidth}"));
+        if (method.Sie is { } sie)
+            parts.Add(string.Create(c, $"projector {sie.ProjectorWidth}"));
+        if (method.Reconstruction?.Decoder is { } d)
+            parts.Add(string.Create(c, $"decoder width {d.Width}, {d.Heads} heads, depth {d.Depth}"));
+        return parts.Count == 0 ? "none" : string.Join("; ", parts);
+    }
 
     /// <summary>What must match between a checkpoint and the run that resumes it (the data's hash is computed once).</summary>
     internal CheckpointFingerprint Fingerprint() => new(

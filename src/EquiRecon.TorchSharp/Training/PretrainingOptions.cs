@@ -3,20 +3,40 @@ using EquiRecon.TorchSharp.IO;
 
 namespace EquiRecon.TorchSharp.Training;
 
-/// <summary>How to run pretraining. Every default is documented; the CLI's budgets are named sets of these.</summary>
+/// <summary>
+/// How to run pretraining: the one record of training settings, with every default written here once. The ML.NET
+/// <c>EquiReconPretrainingOptions</c> wraps one of these, and the CLI's <c>pretrain</c> and budgets build one, so the same
+/// settings train the same model everywhere (the method's heads follow <see cref="Methods.HeadSizes.For"/>, its provenance
+/// <see cref="Pretrainer.Provenance"/>).
+/// </summary>
 public sealed record PretrainingOptions
 {
-    /// <summary>Optimizer steps in all (default 1000). One step sees <see cref="BatchSize"/> images, two views each.</summary>
-    public int Steps { get; init; } = 1000;
+    /// <summary>The default of <see cref="Steps"/>: 1000.</summary>
+    public const int DefaultSteps = 1000;
 
-    /// <summary>Images per step (default 256; the last incomplete batch of an epoch is dropped).</summary>
-    public int BatchSize { get; init; } = 256;
+    /// <summary>The default of <see cref="BatchSize"/>: 256.</summary>
+    public const int DefaultBatchSize = 256;
 
-    /// <summary>Peak AdamW learning rate (default 1e-3).</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>The default of <see cref="LearningRate"/>: 1e-3.</summary>
+    public const double DefaultLearningRate = 1e-3;
 
-    /// <summary>AdamW decoupled weight decay (default 1e-4).</summary>
-    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>The default of <see cref="WeightDecay"/>: 1e-4.</summary>
+    public const double DefaultWeightDecay = 1e-4;
+
+    /// <summary>The default of <see cref="ReportEvery"/>: 10.</summary>
+    public const int DefaultReportEvery = 10;
+
+    /// <summary>Optimizer steps in all (default <see cref="DefaultSteps"/>, 1000). One step sees <see cref="BatchSize"/> images, two views each.</summary>
+    public int Steps { get; init; } = DefaultSteps;
+
+    /// <summary>Images per step (default <see cref="DefaultBatchSize"/>, 256; the last incomplete batch of an epoch is dropped).</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Peak AdamW learning rate (default <see cref="DefaultLearningRate"/>, 1e-3; warm-up, then cosine decay).</summary>
+    public double LearningRate { get; init; } = DefaultLearningRate;
+
+    /// <summary>AdamW decoupled weight decay (default <see cref="DefaultWeightDecay"/>, 1e-4).</summary>
+    public double WeightDecay { get; init; } = DefaultWeightDecay;
 
     /// <summary>Fraction of <see cref="Steps"/> spent in linear warm-up (default 0.05).</summary>
     public double WarmupFraction { get; init; } = 0.05;
@@ -27,7 +47,7 @@ public sealed record PretrainingOptions
     /// <summary>Clip the global gradient norm to this value; null disables clipping (default 3).</summary>
     public double? GradientClipNorm { get; init; } = 3.0;
 
-    /// <summary>Device: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.</summary>
+    /// <summary>Device: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (read by <see cref="Runtime.ComputeDevice"/>; the trainer checks it is available).</summary>
     public string Device { get; init; } = "cpu";
 
     /// <summary>Intra-op CPU threads; null keeps libtorch's default. Bit-identical CPU runs need the same value.</summary>
@@ -42,8 +62,8 @@ public sealed record PretrainingOptions
     /// <summary>Where the checkpoint is written (atomically); null disables checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Report progress every this many steps (default 10), and at the last step.</summary>
-    public int ReportEvery { get; init; } = 10;
+    /// <summary>Report progress every this many steps (default <see cref="DefaultReportEvery"/>, 10), and at the last step.</summary>
+    public int ReportEvery { get; init; } = DefaultReportEvery;
 
     /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels (default CIFAR-10's).</summary>
     public IReadOnlyList<float> Mean { get; init; } = ImageTensors.Cifar10Mean;
@@ -84,9 +104,12 @@ public sealed record PretrainingOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
+        _ = Runtime.ComputeDevice.Parse(Device, nameof(Device));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearningRate, nameof(LearningRate));
-        ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay, nameof(WeightDecay));
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0)
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive and finite.");
+        if (!double.IsFinite(WeightDecay) || WeightDecay < 0)
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be non-negative and finite.");
         if (WarmupFraction is < 0 or > 1)
             throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must lie in [0, 1].");
         if (GradientClipNorm is <= 0)
@@ -97,8 +120,10 @@ public sealed record PretrainingOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReportEvery, nameof(ReportEvery));
         if (Threads is <= 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
-        if (Mean.Count != 3 || Std.Count != 3 || Std.Any(s => s <= 0))
-            throw new ArgumentException("Mean and Std need 3 values each (RGB), with positive Std.", nameof(Std));
+        if (Mean is null || Mean.Count != 3 || Mean.Any(m => !float.IsFinite(m)))
+            throw new ArgumentException("Mean needs 3 finite values (R, G, B).", nameof(Mean));
+        if (Std is null || Std.Count != 3 || Std.Any(s => !float.IsFinite(s) || s <= 0f))
+            throw new ArgumentException("Std needs 3 finite positive values (R, G, B).", nameof(Std));
         if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
             throw new ArgumentException("InitFrom is blank; give a model file or null.", nameof(InitFrom));
         ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));

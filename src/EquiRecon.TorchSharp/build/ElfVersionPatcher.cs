@@ -26,14 +26,14 @@ using System.Text;
 namespace EquiRecon.Build
 {
     /// <summary>The file is not a well-formed 64-bit little-endian ELF file.</summary>
-    public sealed class ElfFormatException : Exception
+    internal sealed class ElfFormatException : Exception
     {
         /// <summary>Creates the exception.</summary>
         public ElfFormatException(string message) : base(message) { }
     }
 
     /// <summary>The version cannot be weakened safely: relocations refer to symbols bound to it.</summary>
-    public sealed class ElfPatchRefusedException : Exception
+    internal sealed class ElfPatchRefusedException : Exception
     {
         /// <summary>Creates the exception.</summary>
         public ElfPatchRefusedException(string message, IReadOnlyList<string> symbols) : base(message) { Symbols = symbols; }
@@ -43,7 +43,7 @@ namespace EquiRecon.Build
     }
 
     /// <summary>What <see cref="ElfVersionPatcher.WeakenVersionRequirements"/> did.</summary>
-    public enum ElfPatchOutcome
+    internal enum ElfPatchOutcome
     {
         /// <summary>None of the requested versions is required by the file: nothing to do.</summary>
         NotRequired,
@@ -54,7 +54,7 @@ namespace EquiRecon.Build
     }
 
     /// <summary>One entry of the <c>.gnu.version_r</c> table.</summary>
-    public sealed class ElfVersionRequirement
+    internal sealed class ElfVersionRequirement
     {
         internal ElfVersionRequirement(string library, string version, ushort index, ushort flags, long flagsOffset)
         {
@@ -75,7 +75,7 @@ namespace EquiRecon.Build
     }
 
     /// <summary>Reads ELF version tables and weakens version requirements that no relocation uses.</summary>
-    public static class ElfVersionPatcher
+    internal static class ElfVersionPatcher
     {
         /// <summary>VER_FLG_WEAK.</summary>
         public const ushort VerFlagWeak = 0x2;
@@ -410,7 +410,7 @@ namespace EquiRecon.Build
     }
 
     /// <summary>Decides, for this machine, which libstdc++ versions a library needs that the system lacks.</summary>
-    public static class LibStdCxxCompat
+    internal static class LibStdCxxCompat
     {
         /// <summary>The soname whose version requirements are considered.</summary>
         public const string LibStdCxx = "libstdc++.so.6";

@@ -6,25 +6,12 @@ namespace EquiRecon.Cli.Tests;
 /// </summary>
 internal static class SharedData
 {
-    private static readonly Lazy<string?> LazyRoot = new(FindRoot);
-
     /// <summary>The full path of <c>shared/data</c>, or <see langword="null"/>.</summary>
-    public static string? Root => LazyRoot.Value;
+    public static string? Root => SharedDataFolder.Root;
 
     /// <summary>The CamVid folder <c>shared/data/camvid</c> (with <c>splits/</c>), or <see langword="null"/>.</summary>
     public static string? CamVid
-        => Root is { } root && Directory.Exists(Path.Combine(root, "camvid", "splits")) ? Path.Combine(root, "camvid") : null;
-
-    private static string? FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-        return null;
-    }
+        => SharedDataFolder.Find("camvid", "splits") is null ? null : SharedDataFolder.Find("camvid");
 }
 
 /// <summary>A fact that is skipped (with the reason shown) when <c>shared/data/camvid</c> is absent.</summary>

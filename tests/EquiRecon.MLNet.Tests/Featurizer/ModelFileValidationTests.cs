@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using EquiRecon.MLNet.Featurizer;
 using EquiRecon.MLNet.Probes;
+using EquiRecon.MLNet.Runtime;
 using EquiRecon.MLNet.Segmentation;
 using EquiRecon.MLNet.Tests.TestSupport;
 using EquiRecon.TorchSharp.IO;
@@ -68,7 +69,7 @@ public sealed class ModelFileValidationTests
 
         var error = load.Should().Throw<Exception>().Which;
         string messages = string.Join(" | ", Chain(error).Select(e => e.Message));
-        messages.Should().Contain($"{EncoderModelBytes.EmbeddedSource}: ").And.Contain("corrupt")
+        messages.Should().Contain($"{EncoderSource.EmbeddedSource}: ").And.Contain("corrupt")
             .And.NotContain("Model file the ", "the source reads after the words 'Model file'");
     }
 

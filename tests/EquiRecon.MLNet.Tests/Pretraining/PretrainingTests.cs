@@ -223,8 +223,8 @@ public sealed class PretrainingTests
         EncoderSpecs.SameArchitecture(featurizer.Manifest.Encoder, initManifest.Encoder).Should().BeTrue("the architecture is the init file's");
         featurizer.Manifest.Mean.Should().Equal(initManifest.Mean);
         featurizer.Manifest.Std.Should().Equal(initManifest.Std);
-        featurizer.Manifest.Provenance["frozenStages"].Should().Be("2");
-        featurizer.Manifest.Provenance["initFrom"].Should().Contain("init.equirecon").And.Contain(initManifest.WeightsSha256);
+        featurizer.Manifest.Provenance["frozen_stages"].Should().Be("2");
+        featurizer.Manifest.Provenance["init_from"].Should().Contain("init.equirecon").And.Contain(initManifest.WeightsSha256);
 
         var catalog = mlContext.Transforms.EquiRecon();
         catalog.Invoking(c => c.Pretrain(Tiny() with { FrozenStages = -1 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("FrozenStages");

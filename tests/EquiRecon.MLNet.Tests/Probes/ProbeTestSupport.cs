@@ -139,20 +139,7 @@ internal static class ProbeTestSupport
 
     /// <summary>Reads a float vector column through a cursor (the batched path).</summary>
     public static float[][] ReadColumn(IDataView data, string column)
-    {
-        var rows = new List<float[]>();
-        var col = data.Schema[column];
-        using var cursor = data.GetRowCursor([col]);
-        var getter = cursor.GetGetter<VBuffer<float>>(col);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            rows.Add(buffer.DenseValues().ToArray());
-        }
-
-        return [.. rows];
-    }
+        => TinyModel.ReadColumn(data, column);
 
     /// <summary>R² (one output) of predictions against targets.</summary>
     public static double RSquared(IReadOnlyList<float> predicted, IReadOnlyList<float> target)

@@ -148,6 +148,29 @@ public sealed class TransformationProbeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_probe_saved_before_issue_15_with_the_encoder_in_the_stream_EncoderModelFile_still_loads()
+    {
+        using var temp = new TempDir();
+        var mlContext = new MLContext(seed: 1);
+        var images = RandomImages(4);
+        var data = mlContext.Data.LoadFromEnumerable(images.Select((i, n) => new ImagePairRow { Image = i, Transformed = images[3 - n] }).ToArray());
+        var probe = mlContext.Transforms.EquiRecon().TransformationProbe(
+            SaveRandomEncoder(temp.File("e.zip")), TransformKind.Flip, "Flipped", "Image", "Transformed").Fit(data);
+        var original = ReadColumn(probe.Transform(data), "Flipped");
+        string zip = temp.File("model.zip");
+        mlContext.Model.Save(probe, null, zip);
+        // Version 0x00010002 wrote the encoder as "EncoderModelFile"; the current one writes "EncoderModel" (EncoderSource).
+        SavedModelZip.RenameStream(zip, SavedModelZip.EncoderModelStream, "EncoderModelFile");
+        SavedModelZip.SetModelVersion(zip, "ERTPROBE", written: 0x00010002, readable: 0x00010002);
+
+        var reloaded = new MLContext(seed: 2).Model.Load(zip, out _);
+
+        var again = ReadColumn(reloaded.Transform(data), "Flipped");
+        for (int i = 0; i < original.Length; i++)
+            again[i].Should().Equal(original[i]);
+    }
+
+    [Fact]
     public void Output_column_is_a_vector_of_the_kinds_parameter_count_named_after_the_kind()
     {
         using var temp = new TempDir();

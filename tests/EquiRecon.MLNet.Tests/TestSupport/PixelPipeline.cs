@@ -34,18 +34,5 @@ internal static class PixelPipeline
 
     /// <summary>Reads a float vector column through a cursor (the batched path).</summary>
     public static float[][] ReadColumn(IDataView data, string column = EquiReconColumnNames.Pixels)
-    {
-        var rows = new List<float[]>();
-        var col = data.Schema[column];
-        using var cursor = data.GetRowCursor([col]);
-        var getter = cursor.GetGetter<VBuffer<float>>(col);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref buffer);
-            rows.Add(buffer.DenseValues().ToArray());
-        }
-
-        return [.. rows];
-    }
+        => TinyModel.ReadColumn(data, column);
 }

@@ -6,14 +6,12 @@ namespace EquiRecon.MLNet.Tests.TestSupport;
 /// </summary>
 internal static class SharedData
 {
-    private static readonly Lazy<string?> LazyRoot = new(FindRoot);
-
     /// <summary>The full path of <c>shared/data</c>, or <see langword="null"/> when no ancestor folder has one.</summary>
-    public static string? Root => LazyRoot.Value;
+    public static string? Root => SharedDataFolder.Root;
 
     /// <summary>The CIFAR-10 test split (<c>cifar10/test/&lt;class&gt;/NNNN.jpg</c>), or <see langword="null"/> when absent.</summary>
     public static string? Cifar10Test
-        => Root is { } root && Directory.Exists(Path.Combine(root, "cifar10", "test")) ? Path.Combine(root, "cifar10", "test") : null;
+        => SharedDataFolder.Find("cifar10", "test");
 
     /// <summary>
     /// The first <paramref name="perClass"/> JPEG files (by name) of each of <paramref name="classes"/> in the CIFAR-10
@@ -28,18 +26,6 @@ internal static class SharedData
                 .Order(StringComparer.Ordinal)
                 .Take(perClass))
             .ToArray();
-    }
-
-    private static string? FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-
-        return null;
     }
 }
 

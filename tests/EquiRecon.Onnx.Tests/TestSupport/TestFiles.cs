@@ -2,21 +2,6 @@ using EquiRecon.Onnx;
 
 namespace EquiRecon.Onnx.Tests;
 
-/// <summary>A temporary directory deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "equirecon-onnx-tests-" + Guid.NewGuid().ToString("N"));
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
 /// <summary>ML.NET's ONNX files (copied to the test output by the package) and the shared image data.</summary>
 internal static class TestFiles
 {
@@ -24,21 +9,10 @@ internal static class TestFiles
     public static (string Model, string Preprocess) MlNet => MlNetResNet18Import.LocateFiles(AppContext.BaseDirectory);
 
     /// <summary>Imagenette (160 px) test split: <c>shared/data/imagenette-160/test</c> above the test binaries, or null.</summary>
-    public static string? ImagenetteTest => Find(Path.Combine("shared", "data", "imagenette-160", "test"));
+    public static string? ImagenetteTest => SharedDataFolder.Find("imagenette-160", "test");
 
     /// <summary>CIFAR-10 test split as image folders: <c>shared/data/cifar10/test</c> above the test binaries, or null.</summary>
-    public static string? Cifar10Test => Find(Path.Combine("shared", "data", "cifar10", "test"));
-
-    private static string? Find(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (Directory.Exists(candidate))
-                return candidate;
-        }
-        return null;
-    }
+    public static string? Cifar10Test => SharedDataFolder.Find("cifar10", "test");
 }
 
 /// <summary>A fact that is skipped (with the reason shown) when <c>shared/data/imagenette-160/test</c> is absent.</summary>

@@ -6,19 +6,22 @@ using TorchSharp;
 namespace EquiRecon.MLNet.Runtime;
 
 /// <summary>
-/// Picks the TorchSharp device of an ML.NET component the way ML.NET's TorchSharp trainers do: CUDA device
-/// <c>mlContext.GpuDeviceId</c> when it is set and available, otherwise the CPU, failing when a GPU was asked for,
-/// none is available and falling back is not allowed.
+/// TorchSharp for ML.NET components: the device from the <c>MLContext</c> (chosen by <see cref="ComputeDevice"/>, the one
+/// home of device decisions), loading libtorch with a message that says what to add, and the temporary folder.
 /// </summary>
-internal static class TorchDevices
+internal static class TorchRuntime
 {
-    /// <summary>The device for components created in <paramref name="env"/>.</summary>
+    /// <summary>
+    /// The device for components created in <paramref name="env"/>, the way ML.NET's TorchSharp trainers pick it: CUDA device
+    /// <c>mlContext.GpuDeviceId</c> when it is set and available, otherwise the CPU (with a warning) when falling back is
+    /// allowed, otherwise an error (<see cref="ComputeDevice.OrCpu"/>).
+    /// </summary>
     /// <param name="env">The environment (an <c>MLContext</c>'s or a host of it) whose <c>GpuDeviceId</c> is read.</param>
     /// <param name="fallbackToCpu">The component's setting; <see langword="null"/> follows <c>mlContext.FallbackToCpu</c>.</param>
     /// <param name="component">The component's name, for messages.</param>
-    /// <exception cref="InvalidOperationException">A GPU is requested, CUDA is not available and falling back is not allowed;
+    /// <exception cref="DeviceUnavailableException">A GPU is requested, CUDA is not available and falling back is not allowed;
     /// the message says what to change.</exception>
-    public static torch.Device Resolve(IHostEnvironment env, bool? fallbackToCpu, string component)
+    public static torch.Device ResolveDevice(IHostEnvironment env, bool? fallbackToCpu, string component)
     {
         ArgumentNullException.ThrowIfNull(env);
         EnsureLoaded(component);
@@ -26,24 +29,16 @@ internal static class TorchDevices
         if (settings?.GpuDeviceId is not int gpu)
             return torch.CPU;
 
-        bool cuda = torch.cuda.is_available();
-        int count = cuda ? torch.cuda.device_count() : 0;
-        if (cuda && gpu >= 0 && gpu < count)
-            return torch.device(DeviceType.CUDA, gpu);
-
-        string reason = cuda
-            ? string.Create(CultureInfo.InvariantCulture, $"TorchSharp sees {count} CUDA device(s), so there is no device {gpu}")
-            : "CUDA is not available to TorchSharp (the application references no CUDA backend such as TorchSharp-cuda-linux, or no GPU/driver is present)";
-        bool fallback = fallbackToCpu ?? settings.FallbackToCpu;
-        if (!fallback)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"{component}: mlContext.GpuDeviceId is {gpu} but {reason}. Set FallbackToCpu = true (in the options or on the MLContext) to run on the CPU instead, or leave mlContext.GpuDeviceId null."));
-        }
-
-        using var ch = env.Start(component);
-        ch.Warning(string.Create(CultureInfo.InvariantCulture, $"mlContext.GpuDeviceId is {gpu} but {reason}; running on the CPU (FallbackToCpu)."));
-        return torch.CPU;
+        var device = ComputeDevice.FromGpuDeviceId(gpu).OrCpu(
+            fallbackToCpu ?? settings.FallbackToCpu,
+            string.Create(CultureInfo.InvariantCulture, $"{component}: mlContext.GpuDeviceId is {gpu}"),
+            "Set FallbackToCpu = true (in the options or on the MLContext) to run on the CPU instead, or leave mlContext.GpuDeviceId null.",
+            warning =>
+            {
+                using var ch = env.Start(component);
+                ch.Warning(warning + " (FallbackToCpu)");
+            });
+        return device.ToTorch();
     }
 
     /// <summary>Loads TorchSharp's native backend (<see cref="TorchNative.EnsureLoaded"/>), turning its absence into an error that says what to add.</summary>

@@ -1,16 +1,30 @@
+using EquiRecon.MLNet.Persistence;
 using EquiRecon.TorchSharp.IO;
+using Microsoft.ML;
 using TorchSharp;
 
-namespace EquiRecon.MLNet.Featurizer;
+namespace EquiRecon.MLNet.Runtime;
 
 /// <summary>
-/// An EquiRecon model file held in memory (the bytes embedded in ML.NET model zips), and where those bytes come from —
-/// the one place that decides it for every step of the catalog: a model file path; else a <see cref="BuiltInEncoder"/>
-/// (<see cref="BuiltInEncoders"/>); else, with neither, the default encoder <see cref="BuiltInEncoder.SmallCifar"/>.
-/// Giving both a path and a built-in encoder is an error (<see cref="Validate"/>).
+/// The one encoder source of the ML.NET steps (featurizer, pretraining's featurizer, transformation probes,
+/// segmentation): where an encoder's model file comes from — a model file path; else a <see cref="BuiltInEncoder"/>
+/// (<see cref="BuiltInEncoders"/>); else, with neither, the default encoder <see cref="BuiltInEncoder.SmallCifar"/>; giving
+/// both is an error (<see cref="Validate"/>) —, how it is read and checked once when a step is created (<see cref="Read"/>),
+/// how it is stored in an ML.NET model (one stream, <see cref="StreamName"/>) and read back, and how its encoder is
+/// loaded onto a device (<see cref="Load"/>, <see cref="LoadStored"/>). Errors: <see cref="ModelFileException"/> for a
+/// file or built-in encoder, <see cref="FormatException"/> for a model file read back from an ML.NET model.
 /// </summary>
-internal static class EncoderModelBytes
+internal static class EncoderSource
 {
+    /// <summary>
+    /// Name of the zip stream that holds the model file inside an ML.NET model, for every step (the featurizer's name
+    /// since its first version; probes and segmentation wrote <see cref="LegacyStreamName"/> before issue 15).
+    /// </summary>
+    public const string StreamName = "EncoderModel";
+
+    /// <summary>The stream name of probe and segmentation models saved before issue 15; still read.</summary>
+    public const string LegacyStreamName = "EncoderModelFile";
+
     /// <summary>
     /// How error messages name a model file read back from an ML.NET model zip. The model file reader starts its messages
     /// with the name it is given ("&lt;name&gt;: …"), so the names given to it here say what they name.
@@ -20,12 +34,50 @@ internal static class EncoderModelBytes
     /// <summary>The built-in encoder used when an option names neither a model file nor a built-in encoder.</summary>
     public const BuiltInEncoder DefaultBuiltIn = BuiltInEncoder.SmallCifar;
 
-    /// <summary>Loads the encoder of a model file held in <paramref name="bytes"/> onto <paramref name="device"/> (eval mode).</summary>
+    /// <summary>
+    /// Loads the encoder of a model file held in <paramref name="bytes"/> onto <paramref name="device"/> (eval mode), after
+    /// loading libtorch (<see cref="TorchRuntime.EnsureLoaded"/>, whose message names <paramref name="component"/>).
+    /// </summary>
     /// <param name="bytes">The model file, byte for byte.</param>
     /// <param name="sourceName">Where the bytes came from, for messages (<see cref="SourceName"/> or <see cref="EmbeddedSource"/>).</param>
-    /// <param name="device">Where the encoder runs.</param>
+    /// <param name="device">Where the encoder runs (<see cref="TorchRuntime.ResolveDevice"/>).</param>
+    /// <param name="component">The step, for the message when libtorch is missing.</param>
     /// <exception cref="ModelFileException">The bytes are not a valid model file (truncated, corrupt, weights not matching the manifest).</exception>
-    public static PretrainedEncoder Load(byte[] bytes, string sourceName, torch.Device device) => ModelFile.Load(bytes, sourceName, device);
+    /// <exception cref="InvalidOperationException">libtorch did not load.</exception>
+    public static PretrainedEncoder Load(byte[] bytes, string sourceName, torch.Device device, string component)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        TorchRuntime.EnsureLoaded(component);
+        return ModelFile.Load(bytes, sourceName, device);
+    }
+
+    /// <summary>
+    /// Loads the encoder of model file bytes read back from an ML.NET model (<see cref="LoadBytes"/>); an invalid file is a
+    /// <see cref="FormatException"/>, as ML.NET reports damaged models, with the reader's message (which names the source).
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a valid model file.</exception>
+    /// <exception cref="InvalidOperationException">libtorch did not load.</exception>
+    public static PretrainedEncoder LoadStored(byte[] bytes, torch.Device device, string component)
+    {
+        try
+        {
+            return Load(bytes, EmbeddedSource, device, component);
+        }
+        catch (ModelFileException e)
+        {
+            throw new FormatException($"The EquiRecon model embedded in this ML.NET model (stream '{StreamName}') is invalid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes the model file <paramref name="bytes"/> into an ML.NET model as the stream <see cref="StreamName"/>.</summary>
+    public static void Save(ModelSaveContext ctx, byte[] bytes) => ModelBlob.Save(ctx, StreamName, bytes);
+
+    /// <summary>
+    /// Reads the model file bytes written by <see cref="Save"/>, or by a version that used <see cref="LegacyStreamName"/>
+    /// when <paramref name="legacyName"/> (the transformer decides from the version it reads).
+    /// </summary>
+    /// <exception cref="FormatException">The stream is missing or damaged.</exception>
+    public static byte[] LoadBytes(ModelLoadContext ctx, bool legacyName = false) => ModelBlob.Load(ctx, legacyName ? LegacyStreamName : StreamName);
 
     /// <summary>Checks the encoder choice of a step's options (not the file's content).</summary>
     /// <param name="path">The model file option's value.</param>

@@ -1,0 +1,12 @@
+namespace EquiRecon.TorchSharp.Tests.Api;
+
+/// <summary>
+/// Pins the public surface of EquiRecon.TorchSharp (<c>EquiRecon.TorchSharp.approved.txt</c> beside this file): a change to
+/// it is a visible diff. After an intended change, copy the <c>.received.txt</c> the failing test writes over the approved file.
+/// </summary>
+public sealed class PublicApiTests
+{
+    [Fact]
+    public void The_public_API_of_EquiRecon_TorchSharp_is_the_approved_one()
+        => PublicApi.Difference(typeof(EquiRecon.TorchSharp.Training.Pretrainer).Assembly).Should().BeEmpty();
+}
