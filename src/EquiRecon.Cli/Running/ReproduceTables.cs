@@ -34,7 +34,7 @@ internal static class ReproduceTables
     /// <summary>One paragraph for the report on how the table uses the data.</summary>
     public static string Note(string table) => table switch
     {
-        Cifar10 => "Table `cifar10`: every row pretrains on the same class-balanced subset of the CIFAR-10 training split; the probes train on a subset of it and are scored on the test split.",
+        Cifar10 => "Table `cifar10`: every row pretrains on the same class-balanced images of the CIFAR-10 training split; the transformation probes train and are scored on disjoint pairs of test-split images no row pretrained on; the classification probes train on a subset of the training split and are scored on the test split.",
         UnknownTransforms => FormattableString.Invariant(
             $"Table `unknown-transforms` (the poster's experiment): {KnownFraction:P0} of the pretraining images count as *known* (their transformation parameters and labels may be used), the other {1 - KnownFraction:P0} as *unknown*. ") +
             "\"Unknown\" is implemented by what each method may train on: SIE needs the parameters of the transformations it conditions on and `supervised` needs labels, so they pretrain on the known subset only " +
