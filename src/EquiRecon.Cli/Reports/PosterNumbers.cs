@@ -52,12 +52,14 @@ internal static class PosterNumbers
     public static double Of(Row row, string probe)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return probe switch
+        if (!EquiRecon.TorchSharp.Augment.TransformKinds.TryParse(probe, out var kind))
+            return double.NaN;
+        return kind switch
         {
-            "rot" => row.Rot,
-            "color" => row.Color,
-            "blur" => row.Blur,
-            "trans" => row.Trans,
+            EquiRecon.TorchSharp.Augment.TransformKind.Rotation => row.Rot,
+            EquiRecon.TorchSharp.Augment.TransformKind.Color => row.Color,
+            EquiRecon.TorchSharp.Augment.TransformKind.Blur => row.Blur,
+            EquiRecon.TorchSharp.Augment.TransformKind.Translation => row.Trans,
             _ => double.NaN,
         };
     }

@@ -25,8 +25,8 @@ internal sealed record ResultRow(
     double TrainSeconds,
     double EvalSeconds)
 {
-    /// <summary>The transformation probes of the tables, in column order.</summary>
-    public static IReadOnlyList<string> Probes { get; } = ["rot", "color", "blur", "trans"];
+    /// <summary>The transformation probes of the tables, in column order (the names of <see cref="Running.BudgetProtocol.Kinds"/>).</summary>
+    public static IReadOnlyList<string> Probes { get; } = Running.BudgetProtocol.Kinds.Select(EquiRecon.TorchSharp.Augment.TransformKinds.Name).ToArray();
 
     /// <summary>SIE's R² of <paramref name="probe"/>, NaN when not measured.</summary>
     public double R2Of(string probe) => R2.TryGetValue(probe, out var v) ? v : double.NaN;
