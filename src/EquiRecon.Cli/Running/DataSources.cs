@@ -91,9 +91,7 @@ internal static class DataSources
     public static ImageDataset RandomSubset(ImageDataset data, int count, long seed)
     {
         ArgumentNullException.ThrowIfNull(data);
-        using var generator = new Generator((ulong)seed + 7919);
-        using var permutation = randperm(data.Count, generator: generator);
-        var chosen = permutation.data<long>().Take(Math.Min(count, data.Count)).Order().ToArray();
+        var chosen = SeededPermutation(data.Count, seed).Take(Math.Min(count, data.Count)).Order().ToArray();
         using var indices = tensor(chosen);
         return data.Subset(indices);
     }
@@ -108,9 +106,7 @@ internal static class DataSources
         ArgumentOutOfRangeException.ThrowIfNegative(firstCount);
         if (firstCount >= data.Count)
             throw new CliException($"Option '--data': {data.Count} images cannot be split into {firstCount} and at least one more.");
-        using var generator = new Generator((ulong)seed + 7919);
-        using var permutation = randperm(data.Count, generator: generator);
-        var order = permutation.data<long>().ToArray();
+        var order = SeededPermutation(data.Count, seed);
         using var first = tensor(order.Take(firstCount).Order().ToArray());
         using var rest = tensor(order.Skip(firstCount).Order().ToArray());
         var a = data.Subset(first);
@@ -123,6 +119,14 @@ internal static class DataSources
             a.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The seeded random order of <paramref name="count"/> indices that <see cref="RandomSubset"/> and <see cref="RandomSplit"/> draw from.</summary>
+    private static long[] SeededPermutation(int count, long seed)
+    {
+        using var generator = new Generator((ulong)seed + 7919);
+        using var permutation = randperm(count, generator: generator);
+        return permutation.data<long>().ToArray();
     }
 
     private static ImageDataset ReadCifarBinary(string dir, bool train, int imageSize)

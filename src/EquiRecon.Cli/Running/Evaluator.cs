@@ -164,8 +164,9 @@ internal static class Evaluator
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(settings);
-        if (!train.ClassNames.SequenceEqual(test.ClassNames, StringComparer.Ordinal) && settings.Classification && classification is null)
-            throw new CliException($"Option '--data': the train and test splits have different classes ({string.Join(", ", train.ClassNames)} vs {string.Join(", ", test.ClassNames)}).");
+        var (classTrain, classTest) = classification ?? (train, test);
+        if (settings.Classification && !classTrain.ClassNames.SequenceEqual(classTest.ClassNames, StringComparer.Ordinal))
+            throw new CliException($"Option '--data': the train and test splits have different classes ({string.Join(", ", classTrain.ClassNames)} vs {string.Join(", ", classTest.ClassNames)}).");
         var clock = Stopwatch.StartNew();
         var split = encoder.Split;
         var transformations = new List<TransformationScore>();
@@ -201,13 +202,10 @@ internal static class Evaluator
         if (settings.Classification)
         {
             using var scope = NewDisposeScope();
-            var (classTrain, classTest) = classification ?? (train, test);
             if (!ReferenceEquals(classTrain, train))
                 sharedTrainX = null;
             if (!ReferenceEquals(classTest, test))
                 sharedTestX = null;
-            if (!classTrain.ClassNames.SequenceEqual(classTest.ClassNames, StringComparer.Ordinal))
-                throw new CliException($"Option '--data': the train and test splits have different classes ({string.Join(", ", classTrain.ClassNames)} vs {string.Join(", ", classTest.ClassNames)}).");
             var trainX = sharedTrainX ?? PooledFeatures(encoder, classTrain, settings.BatchSize);
             var testX = sharedTestX ?? PooledFeatures(encoder, classTest, settings.BatchSize);
             foreach (var part in settings.Parts)
