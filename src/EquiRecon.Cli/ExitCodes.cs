@@ -9,6 +9,6 @@ internal static class ExitCodes
     /// <summary>Bad options or input, or a run that failed with a message.</summary>
     public const int Error = 1;
 
-    /// <summary>Stopped by Ctrl+C after writing the checkpoint (128 + SIGINT, as shells report it).</summary>
+    /// <summary>Stopped by Ctrl+C or SIGTERM after writing the checkpoint (128 + SIGINT, as shells report Ctrl+C).</summary>
     public const int Cancelled = 130;
 }

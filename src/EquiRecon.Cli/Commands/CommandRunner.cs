@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Runtime;
 using EquiRecon.TorchSharp.Training;
@@ -6,9 +7,10 @@ using EquiRecon.TorchSharp.Training;
 namespace EquiRecon.Cli.Commands;
 
 /// <summary>
-/// Runs a command's body with the invocation's writers, Ctrl+C turned into a cancellation token (the first press
-/// asks the run to stop after the current step; a second one ends the process), and failures the user can fix
-/// printed as one <c>error:</c> line with exit code 1, without a stack trace.
+/// Runs a command's body with the invocation's writers, Ctrl+C and SIGTERM turned into a cancellation token (the
+/// first Ctrl+C or any SIGTERM asks the run to stop after the current step and write its checkpoint; a second Ctrl+C
+/// ends the process), and failures the user can fix printed as one <c>error:</c> line with exit code 1, without a
+/// stack trace. SIGTERM is what <c>kill</c>, <c>docker stop</c>, systemd and job schedulers send before they SIGKILL.
 /// </summary>
 internal static class CommandRunner
 {
@@ -39,7 +41,17 @@ internal static class CommandRunner
             console.Error.WriteLine("Stopping after the current step and writing the checkpoint (Ctrl+C again to abort)…");
             cancellation.Cancel();
         }
+        void OnTerminate(PosixSignalContext context)
+        {
+            // Keep the process alive until the body returns; the sender's SIGKILL remains the hard stop.
+            context.Cancel = true;
+            if (cancellation.IsCancellationRequested)
+                return;
+            console.Error.WriteLine("SIGTERM: stopping after the current step and writing the checkpoint…");
+            cancellation.Cancel();
+        }
         Console.CancelKeyPress += OnCancel;
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnTerminate);
         try
         {
             return body(console, cancellation.Token);

@@ -165,6 +165,13 @@ internal static class ReproduceRunner
     public static string RowDir(ReproduceSettings settings, string method, int seed) =>
         Path.Combine(settings.OutDir, string.Create(CultureInfo.InvariantCulture, $"{method}-seed{seed}"));
 
+    /// <summary>
+    /// The pretraining options of one row: the budget's, checkpointing into the row's folder every tenth of
+    /// the steps, so a killed run loses at most a tenth of a row.
+    /// </summary>
+    internal static PretrainingOptions RowOptions(ReproduceSettings settings, int seed, string dir, string device) =>
+        settings.Budget.ToPretrainingOptions(seed, Path.Combine(dir, PretrainRunner.CheckpointFileName), device, settings.Threads);
+
     /// <summary>Trains (or skips) and evaluates one row; one result per probed part, the main part first; null when cancelled.</summary>
     private static ResultRow[]? RunRow(ReproduceSettings settings, string device, string method, int seed, ImageDataset data,
         ProbeImages probes, string title, CliConsole console, CancellationToken cancellationToken)
@@ -209,7 +216,7 @@ internal static class ReproduceRunner
         else
         {
             var config = MethodRegistry.Get(method).WithHeadSizes(budget.Heads);
-            var options = budget.ToPretrainingOptions(seed, checkpointPath: null, device, settings.Threads);
+            var options = RowOptions(settings, seed, dir, device);
             Action<Pretrainer>? picture = config.Reconstruction is null ? null : trainer =>
                 ReconstructionGrid.Write(trainer, probes.ProbeTest, Path.Combine(dir, ReproduceReport.ReconstructionFile),
                     $"{method}: view A, view B, reconstruction of B (test images, budget {budget.Name})", seed: seed);

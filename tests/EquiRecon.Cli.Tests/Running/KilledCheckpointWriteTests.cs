@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EquiRecon.TorchSharp.IO;
 
 namespace EquiRecon.Cli.Tests.Running;
@@ -26,10 +25,10 @@ public sealed class KilledCheckpointWriteTests
 
         // Every run is a child process, so that all three load libtorch the same way.
         var straight = dir.Sub("straight");
-        RunToEnd(Args(straight));
+        ChildCli.RunToEnd(Args(straight));
 
         var killed = dir.Sub("killed");
-        using (var child = Start(Args(killed)))
+        using (var child = ChildCli.Start(Args(killed)))
         {
             var sawTemporary = false;
             while (!child.HasExited)
@@ -49,58 +48,11 @@ public sealed class KilledCheckpointWriteTests
         File.Exists(Path.Combine(killed, "checkpoint.ckpt")).Should().BeTrue("a step's checkpoint was complete before the kill");
         File.Exists(Path.Combine(killed, "model.equirecon")).Should().BeFalse("the killed run did not finish");
 
-        var resumed = RunToEnd(Args(killed, "--resume"));
+        var resumed = ChildCli.RunToEnd(Args(killed, "--resume"));
 
         resumed.Should().Contain("resuming from step");
         Directory.EnumerateFiles(killed, ".*.tmp").Should().BeEmpty("the next run removes the killed write's temporary file");
         ModelFile.ReadWeights(Path.Combine(killed, "model.equirecon")).Weights
             .Should().Equal(ModelFile.ReadWeights(Path.Combine(straight, "model.equirecon")).Weights, "resuming continues bit-identically");
-    }
-
-    private static Process Start(string[] args)
-    {
-        var cli = typeof(EquiReconCli).Assembly.Location;
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])["exec", cli, .. args])
-            start.ArgumentList.Add(arg);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static string RunToEnd(string[] args)
-    {
-        var cli = typeof(EquiReconCli).Assembly.Location;
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])["exec", cli, .. args])
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.Should().Be(0, $"equirecon {string.Join(' ', args)} succeeds; stderr: {error.Result}; stdout: {output}");
-        return output;
-    }
-
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-            return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            return self;
-        return "dotnet";
     }
 }

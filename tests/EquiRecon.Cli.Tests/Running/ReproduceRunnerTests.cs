@@ -53,6 +53,21 @@ public sealed class ReproduceRunnerTests
     }
 
     [Fact]
+    public void Rows_write_a_checkpoint_every_tenth_of_their_steps_into_their_folder()
+    {
+        // A run killed without Ctrl+C (a session that ends) must lose at most a tenth of a row.
+        var settings = Settings("data", "out", budget: Budgets.Small);
+        var dir = ReproduceRunner.RowDir(settings, "vicreg", 0);
+
+        var options = ReproduceRunner.RowOptions(settings, 0, dir, "cpu");
+
+        options.CheckpointEvery.Should().Be(Budgets.Small.Steps / 10);
+        options.CheckpointPath.Should().Be(Path.Combine(dir, PretrainRunner.CheckpointFileName));
+        options.Steps.Should().Be(Budgets.Small.Steps);
+        options.Validate();
+    }
+
+    [Fact]
     public void A_second_run_into_the_same_folder_needs_resume_and_the_same_options()
     {
         using var dir = new TempDir();
