@@ -6,9 +6,16 @@ namespace EquiRecon.TorchSharp.Heads;
 
 /// <summary>
 /// SIE's predictor: a hypernetwork turns transformation parameters <c>(B, P)</c> into one matrix per sample,
-/// <c>W(p) = reshape(Linear_noBias(P → D·D)(p), (B, D, D))</c>, and predicts the other view's equivariant embedding
-/// as <c>W(p) · e</c> for the embedding <c>e</c> <c>(B, D)</c>. Weight: <c>hypernet.weight</c> <c>(D·D, P)</c>,
-/// default Linear initialisation (uniform in ±1/√P); nothing makes the initial prediction close to the identity.
+/// <c>W(p) = reshape(Linear(P → D·D)(p), (B, D, D))</c>, and predicts the other view's equivariant embedding
+/// as <c>W(p) · e</c> for the embedding <c>e</c> <c>(B, D)</c>. Weights: <c>hypernet.weight</c> <c>(D·D, P)</c> and,
+/// with a bias, <c>hypernet.bias</c> <c>(D·D)</c>, default Linear initialisation (uniform in ±1/√P); nothing makes
+/// the initial prediction close to the identity.
+/// <para>
+/// Without the bias (<c>--bias-hypernet</c> off, SIE's default) <c>W</c> is linear in <c>p</c>: <c>W(0) = 0</c> and
+/// <c>W(−p) = −W(p)</c>. SIE can afford that because its parameters are a quaternion, whose real part is near 1 for
+/// small rotations and so acts as a constant input. Parameters that are zero-centred (differences, standardised)
+/// need the bias, or "no change" predicts the zero vector.
+/// </para>
 /// </summary>
 public sealed class HyperNetworkPredictor : Module<Tensor, Tensor, Tensor>
 {
@@ -17,7 +24,8 @@ public sealed class HyperNetworkPredictor : Module<Tensor, Tensor, Tensor>
     /// <summary>Creates a predictor.</summary>
     /// <param name="embeddingDim">Embedding size <c>D</c>, at least 1 (SIE: 1024, the projector width).</param>
     /// <param name="parameterCount">Transformation parameters <c>P</c>, at least 1.</param>
-    public HyperNetworkPredictor(int embeddingDim, int parameterCount) : base(nameof(HyperNetworkPredictor))
+    /// <param name="bias">Whether the hypernetwork has a bias (a matrix <c>W(0)</c> for "no change"); see the remarks above.</param>
+    public HyperNetworkPredictor(int embeddingDim, int parameterCount, bool bias = true) : base(nameof(HyperNetworkPredictor))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDim, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
@@ -25,7 +33,7 @@ public sealed class HyperNetworkPredictor : Module<Tensor, Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(embeddingDim), embeddingDim, "D·D must fit in an int.");
         EmbeddingDim = embeddingDim;
         ParameterCount = parameterCount;
-        hypernet = Linear(parameterCount, (long)embeddingDim * embeddingDim, hasBias: false);
+        hypernet = Linear(parameterCount, (long)embeddingDim * embeddingDim, hasBias: bias);
         RegisterComponents();
     }
 

@@ -11,11 +11,17 @@ namespace EquiRecon.TorchSharp.Methods;
 /// <param name="ProjectorWidth">Width of both 3-layer projectors (SIE: 1024).</param>
 /// <param name="Loss">Coefficients; null means SIE's sim = std = 10, cov = 1, equivariant similarity 0.45.</param>
 /// <param name="Weight">Multiplier of this objective in the total loss.</param>
+/// <param name="HypernetBias">
+/// Whether the predictor's hypernetwork has a bias (SIE's <c>--bias-hypernet</c>). On by default: the relative
+/// parameters here are zero-centred (differences, standardised), so without it the predicted matrix is 0 for "no
+/// change" and odd in the parameters; SIE's own parameters, a quaternion, carry a near-constant real part instead.
+/// </param>
 public sealed record SieObjectiveConfig(
     IReadOnlyList<TransformKind> Conditioning,
     int ProjectorWidth = 1024,
     SieLossOptions? Loss = null,
-    double Weight = 1.0);
+    double Weight = 1.0,
+    bool HypernetBias = true);
 
 /// <summary>The SIE objective.</summary>
 public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
@@ -39,7 +45,7 @@ public sealed class SieObjective : nn.Module<PairBatch, LossTerms>
         inv_projector = Projectors.SieProjector(context.Split.InvariantChannels, config.ProjectorWidth);
         eqv_projector = Projectors.SieProjector(context.Split.EquivariantChannels, config.ProjectorWidth);
         var parameterCount = config.Conditioning.Sum(AugmentedBatch.RelativeParameterCount);
-        predictor = new HyperNetworkPredictor(config.ProjectorWidth, parameterCount);
+        predictor = new HyperNetworkPredictor(config.ProjectorWidth, parameterCount, config.HypernetBias);
         // The relative parameters come in their own units (degrees, pixels, colour offsets, 0/1): standardize
         // them (no affine part) so that the hypernetwork sees every transformation on the same scale.
         parameter_norm = nn.BatchNorm1d(parameterCount, affine: false);

@@ -8,23 +8,45 @@ public sealed class HyperNetworkPredictorTests
 {
     public HyperNetworkPredictorTests() => TorchNative.EnsureLoaded();
 
-    [Fact]
-    public void Prediction_is_the_hypernetwork_matrix_times_the_embedding()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Prediction_is_the_hypernetwork_matrix_times_the_embedding(bool bias)
     {
         torch.manual_seed(1);
         using var scope = torch.NewDisposeScope();
-        using var predictor = new HyperNetworkPredictor(embeddingDim: 5, parameterCount: 3);
+        using var predictor = new HyperNetworkPredictor(embeddingDim: 5, parameterCount: 3, bias);
         var embedding = torch.randn(4, 5);
         var parameters = torch.randn(4, 3);
         var prediction = predictor.call(embedding, parameters);
         prediction.shape.Should().Equal(4, 5);
 
-        var weight = predictor.named_parameters().Single().parameter; // (D·D, P)
+        var named = predictor.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var weight = named["hypernet.weight"]; // (D·D, P)
         for (var i = 0; i < 4; i++)
         {
-            var matrix = weight.matmul(parameters[i]).reshape(5, 5);
+            var flat = weight.matmul(parameters[i]);
+            if (bias)
+                flat = flat + named["hypernet.bias"];
+            var matrix = flat.reshape(5, 5);
             torch.allclose(prediction[i], matrix.matmul(embedding[i]), atol: 1e-5).Should().BeTrue();
         }
+    }
+
+    [Fact]
+    public void Without_a_bias_no_change_predicts_zero_and_with_one_it_does_not()
+    {
+        // The reason the SIE objective turns the bias on: its relative parameters are zero-centred.
+        torch.manual_seed(3);
+        using var scope = torch.NewDisposeScope();
+        var embedding = torch.randn(2, 4);
+        var noChange = torch.zeros(2, 2);
+        using var linear = new HyperNetworkPredictor(4, 2, bias: false);
+        linear.call(embedding, noChange).abs().max().item<float>().Should().Be(0);
+        var p = torch.randn(2, 2);
+        torch.allclose(linear.call(embedding, -p), -linear.call(embedding, p), atol: 1e-6).Should().BeTrue("W is odd in p");
+        using var affine = new HyperNetworkPredictor(4, 2);
+        affine.call(embedding, noChange).abs().max().item<float>().Should().BeGreaterThan(0);
     }
 
     [Fact]
@@ -33,8 +55,11 @@ public sealed class HyperNetworkPredictorTests
         torch.manual_seed(2);
         using var scope = torch.NewDisposeScope();
         using var predictor = new HyperNetworkPredictor(embeddingDim: 4, parameterCount: 2);
-        predictor.named_parameters().Select(p => p.name).Should().Equal("hypernet.weight");
-        predictor.named_parameters().Single().parameter.shape.Should().Equal(16, 2);
+        predictor.named_parameters().Select(p => p.name).Should().Equal("hypernet.weight", "hypernet.bias");
+        predictor.named_parameters().First().parameter.shape.Should().Equal(16, 2);
+        predictor.named_parameters().Last().parameter.shape.Should().Equal(16);
+        using var linear = new HyperNetworkPredictor(embeddingDim: 4, parameterCount: 2, bias: false);
+        linear.named_parameters().Select(p => p.name).Should().Equal("hypernet.weight");
 
         var loss = (predictor.call(torch.randn(3, 4), torch.randn(3, 2)) - torch.randn(3, 4)).pow(2).mean();
         loss.backward();
