@@ -33,7 +33,7 @@ internal static class ChildCli
 
     private static ProcessStartInfo StartInfo(string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(DotnetHost.Path())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -42,14 +42,5 @@ internal static class ChildCli
         foreach (var arg in (string[])["exec", typeof(EquiReconCli).Assembly.Location, .. args])
             start.ArgumentList.Add(arg);
         return start;
-    }
-
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-            return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            return self;
-        return "dotnet";
     }
 }

@@ -135,7 +135,7 @@ internal sealed class LocalPackageFeed : IDisposable
     /// <summary>Runs the dotnet CLI in <paramref name="workingDirectory"/>; asserts success and returns its standard output.</summary>
     private static string Dotnet(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(ModelLoadProbe.DotnetHost())
+        var start = new ProcessStartInfo(DotnetHost.Path())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,

@@ -27,7 +27,7 @@ internal static class ModelLoadProbe
     public static ColumnsResult RunColumns(string modelPath, string inputColumn, IReadOnlyList<string> outputColumns, IEnumerable<string> values)
     {
         File.Exists(ProbePath).Should().BeTrue($"the test project copies the probe to {ProbePath}");
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(DotnetHost.Path())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -69,15 +69,5 @@ internal static class ModelLoadProbe
         string? line = lines.FirstOrDefault(l => l.StartsWith(name + ": ", StringComparison.Ordinal));
         line.Should().NotBeNull($"the probe reports {name}");
         return bool.Parse(line![(name.Length + 2)..]);
-    }
-
-    /// <summary>The dotnet host running this test (DOTNET_HOST_PATH under the CLI), else <c>dotnet</c> on the PATH.</summary>
-    internal static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-            return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            return self;
-        return "dotnet";
     }
 }
