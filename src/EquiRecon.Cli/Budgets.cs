@@ -120,7 +120,7 @@ internal sealed record Budget
         Device = device ?? Device,
         Threads = threads ?? Threads,
         CheckpointPath = checkpointPath,
-        CheckpointEvery = checkpointPath is null ? 0 : Math.Max(1, Steps / 10),
+        CheckpointEvery = checkpointPath is null ? 0 : Running.PretrainRunner.TenthOf(Steps),
         ReportEvery = ReportEvery,
     };
 

@@ -213,7 +213,7 @@ internal static class NaturalImageRunner
                 LearningRate = budget.LearningRate,
                 Seed = seed,
                 Threads = settings.Threads ?? budget.Threads,
-                CheckpointEvery = Math.Max(1, budget.Steps / 10),
+                CheckpointEvery = PretrainRunner.TenthOf(budget.Steps),
                 ReportEvery = budget.ReportEvery,
                 FrozenStages = budget.FrozenStages,
             }.ContinuingFrom(backbone);
