@@ -72,11 +72,11 @@ internal sealed record PretrainOutcome(bool Completed, bool AlreadyComplete, int
 internal static class PretrainRunner
 {
     public const string CheckpointFileName = "checkpoint.ckpt";
+    public const string MetricsFileName = "metrics.jsonl";
+    public const string ModelFileName = "model.equirecon";
 
     /// <summary>The checkpoint interval of the table runners' rows: every tenth of <paramref name="steps"/> (at least 1), so a killed row loses at most a tenth.</summary>
     public static int TenthOf(int steps) => Math.Max(1, steps / 10);
-    public const string MetricsFileName = "metrics.jsonl";
-    public const string ModelFileName = "model.equirecon";
 
     /// <summary>Reads the data of <paramref name="settings"/> and trains.</summary>
     public static PretrainOutcome Run(PretrainSettings settings, CliConsole console, CancellationToken cancellationToken)
