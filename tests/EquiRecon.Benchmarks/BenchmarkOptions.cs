@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EquiRecon.Benchmarks;
 
-internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages, int ConvGradientChecks)
+internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages, int ConvGradientChecks, bool PrecisionCheck, bool Inference, int GuardRuns)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -23,6 +23,9 @@ internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, in
             GetInt("--memory-steps", 0),
             GetInt("--image-size", 32),
             GetInt("--freeze-stages", 0),
-            GetInt("--conv-gradient-check", 0));
+            GetInt("--conv-gradient-check", 0),
+            args.Contains("--precision-check"),
+            args.Contains("--inference"),
+            GetInt("--guard-runs", 0));
     }
 }

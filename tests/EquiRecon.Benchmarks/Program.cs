@@ -1,5 +1,10 @@
-// Training-step throughput per method, printed (never asserted).
+// Training-step throughput per method, printed (never asserted): images/s, the step's GFLOP/s against the fp32 and bf16
+// matmul ceilings measured in the same process (MachineCeiling.cs, StepFlops.cs), the oneDNN level and the finite-step
+// guard's counts.
 //   … -- --conv-gradient-check 2000: counts NaN input gradients of one convolution (ConvGradientCheck.cs) and exits.
+//   … -- --guard-runs N: N smoke-budget-shaped pretraining runs, counting the finite-step guard's events (GuardRuns.cs).
+//   … -- --inference: the encoder's eval forward at 32/128/224 px, batch 1/64, 1/2 threads (InferenceSweep.cs) and exits.
+//   … -- --precision-check: the encoder's forward + backward in fp32 and in bf16 (PrecisionCheck.cs) and exits.
 //   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0] [--image-size 32] [--freeze-stages 0]
 using System.Diagnostics;
 using System.Globalization;
@@ -16,18 +21,39 @@ var options = BenchmarkOptions.Parse(args);
 TorchNative.EnsureLoaded();
 if (options.Threads is int t)
     torch.set_num_threads(t);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"oneDNN level DNNL_MAX_CPU_ISA={TorchNative.CpuIsa ?? "(n/a)"} deterministic={TorchNative.IsDeterministic} threads={torch.get_num_threads()}"));
 if (options.ConvGradientChecks > 0)
 {
     ConvGradientCheck.Run(options.ConvGradientChecks);
     return;
 }
 
+if (options.GuardRuns > 0)
+{
+    GuardRuns.Run(options.GuardRuns, options);
+    return;
+}
 var encoder = EncoderNames.Get(options.Encoder);
+if (options.Inference)
+{
+    InferenceSweep.Run(encoder, options);
+    return;
+}
+if (options.PrecisionCheck)
+{
+    PrecisionCheck.Run(encoder, options);
+    return;
+}
 var data = RandomImages(options.Batch * 2, options.ImageSize, classes: 10);
+var (fp32Ceiling, fp32Size) = MachineCeiling.MatmulGflops(torch.ScalarType.Float32);
+var (bf16Ceiling, bf16Size) = MachineCeiling.MatmulGflops(torch.ScalarType.BFloat16);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"matmul ceiling (square torch.mm, best of 5): fp32 {fp32Ceiling:F1} GFLOP/s at n={fp32Size}, bf16 {bf16Ceiling:F1} GFLOP/s at n={bf16Size}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"encoder={options.Encoder} image={options.ImageSize}px frozen-stages={options.FrozenStages} batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
 Console.WriteLine($"heads: {HeadSizes.ScaledTo(encoder.Channels)}");
-Console.WriteLine("method            images/s   step ms   augment %   peak working set MiB");
+Console.WriteLine("method            images/s   step ms   augment %   GFLOP/step   GFLOP/s   % of fp32 ceiling   recomputed   skipped   peak working set MiB");
 
 foreach (var name in options.Methods)
 {
@@ -43,13 +69,17 @@ foreach (var name in options.Methods)
         using (torch.NewDisposeScope()) trainer.MakeInput(i);
     var augSeconds = augClock.Elapsed.TotalSeconds;
 
+    double flops;
+    using (torch.NewDisposeScope())
+        flops = StepFlops.Count(trainer.Model, trainer.MakeInput(0));
     trainer.TrainSteps(options.Warmup);
     var clock = Stopwatch.StartNew();
     trainer.TrainSteps(options.Steps);
     var seconds = clock.Elapsed.TotalSeconds;
     var imagesPerSecond = options.Steps * options.Batch / seconds;
+    var gflops = flops * options.Steps / seconds / 1e9;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{name,-16} {imagesPerSecond,9:F1} {1000 * seconds / options.Steps,9:F0} {100 * augSeconds / seconds,10:F1}   {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20),10}"));
+        $"{name,-16} {imagesPerSecond,9:F1} {1000 * seconds / options.Steps,9:F0} {100 * augSeconds / seconds,10:F1}   {flops / 1e9,10:F1} {gflops,9:F1} {100 * gflops / fp32Ceiling,18:F0} % {trainer.RecomputedSteps,11} {trainer.SkippedSteps,9}   {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20),10}"));
 
     if (options.MemorySteps > 0)
     {

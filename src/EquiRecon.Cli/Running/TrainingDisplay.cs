@@ -46,7 +46,7 @@ internal static class TrainingDisplay
         var losses = string.Join(' ', p.Losses.OrderBy(kv => kv.Key == "total" ? 0 : 1).ThenBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:G4}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{text} {losses} | {p.ImagesPerSecond:F1} img/s | lr {p.LearningRate:G3} | ETA {Format(p.Remaining)}");
+            $"{text} {losses} | {p.ImagesPerSecond:F1} img/s | lr {p.LearningRate:G3} | ETA {Format(p.Remaining)}{(p.GuardSummary is { } guard ? " | " + guard : "")}");
     }
 
     /// <summary>h:mm:ss.</summary>

@@ -46,16 +46,14 @@ namespace EquiRecon.MLNet.Featurizer;
 /// ONNX Runtime. With <see cref="InferenceRuntime.OnnxRuntime"/> the encoder is exported to ONNX once, in memory, when
 /// the transformer is created, and every pass runs in one ONNX Runtime session (CUDA execution provider for
 /// <c>mlContext.GpuDeviceId</c> where the application's ONNX Runtime package has it); no TorchSharp backend is needed, and
-/// concurrent passes (several <c>PredictionEngine</c>s) run in parallel without the lock described below.
+/// concurrent passes (several <c>PredictionEngine</c>s) run in parallel, as they do through TorchSharp.
 /// </para>
 /// <para>
 /// <b>Threads.</b> Each forward pass runs with <see cref="InferenceThreads"/> libtorch intra-op threads (default 1; see
 /// <see cref="EquiReconFeaturizerOptions.InferenceThreads"/>). The transformer holds one encoder, loaded once. Several cursors and several
-/// <c>PredictionEngine</c>s (one per thread, as ML.NET requires) may use it at the same time: reading and copying
-/// their input runs in parallel, and their forward passes take turns (<see cref="PretrainedEncoder"/> serialises
-/// <c>Encode</c> with a lock; libtorch parallelises inside each pass). Loading one encoder per engine would multiply
-/// the weights in memory for little gain on a CPU; for independent parallel inference, load the model zip once per
-/// thread (each <c>mlContext.Model.Load</c> has its own encoder), or prefer the batched <see cref="Transform"/>.
+/// <c>PredictionEngine</c>s (one per thread, as ML.NET requires) may use it at the same time, and their forward passes run
+/// in parallel on the one encoder (<see cref="PretrainedEncoder"/> keeps no state between passes): with the default one
+/// thread per pass, engines on several threads use several cores (docs/benchmarks.md, "PredictionEngine threads").
 /// </para>
 /// <para>
 /// <b>Persistence.</b> <c>mlContext.Model.Save</c> embeds the EquiRecon model file (manifest and weights) in the ML.NET

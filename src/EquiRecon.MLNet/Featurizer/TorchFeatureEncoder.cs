@@ -4,8 +4,8 @@ using TorchSharp;
 namespace EquiRecon.MLNet.Featurizer;
 
 /// <summary>
-/// <see cref="InferenceRuntime.TorchSharp"/>: the encoder as a TorchSharp module (<see cref="PretrainedEncoder"/>, which
-/// serialises passes with a lock). With <c>threads</c> set, each pass runs with that many libtorch intra-op threads on the
+/// <see cref="InferenceRuntime.TorchSharp"/>: the encoder as a TorchSharp module (<see cref="PretrainedEncoder"/>; concurrent
+/// passes run in parallel). With <c>threads</c> set, each pass runs with that many libtorch intra-op threads on the
 /// calling thread, and the thread's previous setting is restored after it.
 /// </summary>
 internal sealed class TorchFeatureEncoder(PretrainedEncoder encoder, int? threads) : IFeatureEncoder

@@ -81,7 +81,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
     /// ML.NET cancelled the context (<c>MLContext.CancelExecution</c>).</exception>
     /// <exception cref="InvalidOperationException"><c>mlContext.GpuDeviceId</c> is set, CUDA is not available and falling
     /// back to the CPU is not allowed.</exception>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (lower the learning rate).</exception>
+    /// <exception cref="TrainingDivergedException">Too many steps in a row stayed non-finite when recomputed (<c>Training.MaxConsecutiveSkippedSteps</c>; lower the learning rate).</exception>
     /// <exception cref="ModelFileException"><see cref="EquiReconPretrainingOptions.InitModelFile"/> or the checkpoint is missing,
     /// corrupt or of another run.</exception>
     /// <exception cref="ArgumentException">The init file's architecture differs from <see cref="EquiReconPretrainingOptions.EncoderConfig"/>,
@@ -255,7 +255,7 @@ public sealed class EquiReconPretrainingEstimator : IEstimator<EquiReconFeaturiz
     {
         string losses = string.Join(", ", p.Losses.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G5}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.TotalSteps} (epoch {p.Epoch}): {losses}; lr {p.LearningRate:G3}; {p.ImagesPerSecond:F1} images/s; elapsed {p.Elapsed:hh\\:mm\\:ss}, remaining {p.Remaining:hh\\:mm\\:ss}");
+            $"step {p.Step}/{p.TotalSteps} (epoch {p.Epoch}): {losses}; lr {p.LearningRate:G3}; {p.ImagesPerSecond:F1} images/s; elapsed {p.Elapsed:hh\\:mm\\:ss}, remaining {p.Remaining:hh\\:mm\\:ss}{(p.GuardSummary is { } guard ? "; " + guard : "")}");
     }
 
     private Exception MissingColumn(string paramName)

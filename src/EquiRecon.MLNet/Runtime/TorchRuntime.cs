@@ -41,7 +41,7 @@ internal static class TorchRuntime
         return device.ToTorch();
     }
 
-    /// <summary>Loads TorchSharp's native backend (<see cref="TorchNative.EnsureLoaded"/>), turning its absence into an error that says what to add.</summary>
+    /// <summary>Loads TorchSharp's native backend (<see cref="TorchNative.EnsureLoaded()"/>), turning its absence into an error that says what to add.</summary>
     /// <param name="component">The component's name, for messages.</param>
     /// <exception cref="InvalidOperationException">The backend did not load (its own message, e.g. a missing libtorch or an
     /// old libstdc++, is kept inside); the message names the packages to add and the ONNX Runtime alternative for inference.</exception>

@@ -20,7 +20,11 @@ internal static class TrainLoop
         return linear;
     }
 
-    /// <summary>Trains <paramref name="model"/> for <paramref name="epochs"/> passes; returns the mean loss of the last pass.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> for <paramref name="epochs"/> passes; returns the mean loss of the last pass's
+    /// applied steps. Each step is guarded (<see cref="Training.FiniteStepGuard"/>: recomputed once, then skipped, when not finite).
+    /// </summary>
+    /// <exception cref="Training.TrainingDivergedException">Too many steps in a row were not finite.</exception>
     public static double Run(
         nn.Module<Tensor, Tensor> model,
         optim.Optimizer optimizer,
@@ -40,6 +44,7 @@ internal static class TrainLoop
         var stepsPerEpoch = (n + batchSize - 1) / batchSize;
         var totalSteps = Math.Max(1, epochs * stepsPerEpoch);
         var step = 0L;
+        using var guard = new Training.FiniteStepGuard(model.parameters(), model);
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             using var epochScope = NewDisposeScope();
@@ -56,11 +61,12 @@ internal static class TrainLoop
                 if (cosineSchedule)
                     SetCosineRate(optimizer, baseRates, step, totalSteps);
                 step++;
-                var value = loss(model.call(x.index_select(0, index)), y.index_select(0, index));
-                optimizer.zero_grad();
-                value.backward();
-                optimizer.step();
-                sum.add_(value.detach());
+                Tensor? value = null;
+                var outcome = guard.Step(optimizer, () => value = loss(model.call(x.index_select(0, index)), y.index_select(0, index)), clipNorm: null,
+                    () => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"probe training, epoch {epoch + 1} of {epochs}, step {step}"));
+                if (outcome == Training.GuardedStepOutcome.Skipped)
+                    continue;
+                sum.add_(value!.detach());
                 steps++;
             }
             if (epoch == epochs - 1 && steps > 0)

@@ -7,12 +7,13 @@ namespace EquiRecon.TorchSharp.IO;
 
 /// <summary>
 /// A loaded encoder ready for batched inference: eval mode, no gradients, the normalisation of
-/// its manifest applied. <see cref="Encode"/> is serialised by a lock, so one instance may be
-/// shared between threads; for parallel throughput give each thread its own instance.
+/// its manifest applied. One instance may be shared between threads: <see cref="Encode"/> keeps no state (eval-mode
+/// BatchNorm, no autograd graph, libtorch's grad mode and EquiRecon's dispose scopes are per thread), so concurrent
+/// calls run in parallel, each with the calling thread's libtorch thread setting. Do not switch <see cref="Encoder"/>
+/// to training mode while others encode.
 /// </summary>
 public sealed class PretrainedEncoder : IDisposable
 {
-    private readonly object _gate = new();
     private readonly Tensor _mean;
     private readonly Tensor _std;
 
@@ -53,15 +54,12 @@ public sealed class PretrainedEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != InputSize || images.shape[3] != InputSize)
             throw new ArgumentException($"Expected images of shape (B, 3, {InputSize}, {InputSize}); got [{string.Join(", ", images.shape)}].", nameof(images));
-        lock (_gate)
-        {
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var x = images.to(Device);
-            x = x.dtype == ScalarType.Byte ? ImageTensors.ToFloat(x) : x.to(float32);
-            var output = Encoder.call((x - _mean) / _std);
-            return output.MoveToOuterDisposeScope();
-        }
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var x = images.to(Device);
+        x = x.dtype == ScalarType.Byte ? ImageTensors.ToFloat(x) : x.to(float32);
+        var output = Encoder.call((x - _mean) / _std);
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -11,7 +11,7 @@ namespace EquiRecon.TorchSharp.Runtime;
 /// pairs/s. With mmap off (<c>M_MMAP_MAX = 0</c>) and trimming off (<c>M_TRIM_THRESHOLD</c> at its maximum) freed
 /// blocks are reused: 60–71 pairs/s, the same results bit for bit (docs/benchmarks.md, "glibc malloc"). The price is
 /// that the process keeps its peak heap (2.5 GiB instead of 1.7 GiB at that batch) until it exits.
-/// Applied by <see cref="TorchNative.EnsureLoaded"/> on Linux with glibc unless the process chose its own malloc
+/// Applied by <see cref="TorchNative.EnsureLoaded()"/> on Linux with glibc unless the process chose its own malloc
 /// settings (any of <see cref="ProcessSettings"/> in the environment) or sets <see cref="OptOutVariable"/> to <c>0</c>.
 /// </summary>
 internal static partial class GlibcMallocTuning

@@ -48,6 +48,7 @@ public static class SegmentationTrainer
             var weight = options.BalanceClasses ? ClassWeights(target, classes) : null;
             using var optimizer = optim.Adam(head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             head.train();
+            using var guard = new Training.FiniteStepGuard(head.parameters(), head);
             var n = images.shape[0];
             for (var epoch = 0; epoch < options.Epochs; epoch++)
             {
@@ -58,11 +59,9 @@ public static class SegmentationTrainer
                     cancellationToken.ThrowIfCancellationRequested();
                     using var stepScope = NewDisposeScope();
                     var index = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
-                    var logits = head.call(features.index_select(0, index), normalized.index_select(0, index));
-                    var loss = nn.functional.cross_entropy(logits, target.index_select(0, index), weight);
-                    optimizer.zero_grad();
-                    loss.backward();
-                    optimizer.step();
+                    guard.Step(optimizer, () => nn.functional.cross_entropy(
+                            head.call(features.index_select(0, index), normalized.index_select(0, index)), target.index_select(0, index), weight),
+                        clipNorm: null, () => string.Create(CultureInfo.InvariantCulture, $"segmentation head, epoch {epoch + 1} of {options.Epochs}"));
                 }
             }
         }

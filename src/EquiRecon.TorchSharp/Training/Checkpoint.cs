@@ -88,17 +88,19 @@ internal static class Checkpoint
         [property: JsonPropertyName("epoch")] int Epoch,
         [property: JsonPropertyName("batchInEpoch")] int BatchInEpoch,
         [property: JsonPropertyName("fingerprint")] CheckpointFingerprint Fingerprint,
-        [property: JsonPropertyName("libraryVersion")] string LibraryVersion);
+        [property: JsonPropertyName("libraryVersion")] string LibraryVersion,
+        [property: JsonPropertyName("recomputedSteps")] int RecomputedSteps = 0,
+        [property: JsonPropertyName("skippedSteps")] int SkippedSteps = 0);
 
     /// <summary>Only the format version of <c>state.json</c>, to name an older checkpoint's format.</summary>
     private sealed record VersionOnly([property: JsonPropertyName("formatVersion")] int FormatVersion);
 
     public static void Save(string path, nn.Module model, global::TorchSharp.Modules.OptimizerHelper optimizer, Generator generator,
-        CheckpointFingerprint fingerprint, int step, int epoch, int batchInEpoch)
+        CheckpointFingerprint fingerprint, int step, int epoch, int batchInEpoch, int recomputedSteps = 0, int skippedSteps = 0)
     {
         var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            [StateEntry] = JsonSerializer.SerializeToUtf8Bytes(new State(FormatVersion, step, epoch, batchInEpoch, fingerprint, ModelFile.LibraryVersion), Json),
+            [StateEntry] = JsonSerializer.SerializeToUtf8Bytes(new State(FormatVersion, step, epoch, batchInEpoch, fingerprint, ModelFile.LibraryVersion, recomputedSteps, skippedSteps), Json),
             [ModelEntry] = ToBytes(s => model.save(s)),
             [OptimizerEntry] = ToBytes(s =>
             {
@@ -122,7 +124,7 @@ internal static class Checkpoint
     }
 
     public static void Load(string path, nn.Module model, global::TorchSharp.Modules.OptimizerHelper optimizer, Generator generator,
-        CheckpointFingerprint expected, Action<int> setStep)
+        CheckpointFingerprint expected, Action<int, int, int> setState)
     {
         var source = $"Checkpoint {path}";
         try
@@ -168,8 +170,10 @@ internal static class Checkpoint
                 throw new ModelFileException($"{source} was made by a different run ({string.Join("; ", differences)}); resume it with the same settings or choose another output folder.");
             if (state.Step is < 0 || state.Step > expected.TotalSteps)
                 throw new ModelFileException($"{source}: step {state.Step} is outside [0, {expected.TotalSteps}].");
+            if (state.RecomputedSteps < 0 || state.SkippedSteps < 0 || state.SkippedSteps > state.Step)
+                throw new ModelFileException($"{source}: the guard's counts (recomputed {state.RecomputedSteps}, skipped {state.SkippedSteps}) do not fit step {state.Step}.");
             Restore(source, bytes, model, optimizer, generator);
-            setStep(state.Step);
+            setState(state.Step, state.RecomputedSteps, state.SkippedSteps);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or IOException or NotSupportedException
             or FormatException or OverflowException or ArgumentException or InvalidOperationException)

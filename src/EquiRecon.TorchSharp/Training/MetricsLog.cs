@@ -31,6 +31,8 @@ public sealed class MetricsLog : IDisposable
             ["lr"] = progress.LearningRate,
             ["images_per_s"] = Math.Round(progress.ImagesPerSecond, 2),
             ["elapsed_s"] = Math.Round(progress.Elapsed.TotalSeconds, 3),
+            ["recomputed_steps"] = progress.RecomputedSteps,
+            ["skipped_steps"] = progress.SkippedSteps,
             ["time"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         foreach (var (name, value) in progress.Losses)

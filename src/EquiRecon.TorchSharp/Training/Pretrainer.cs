@@ -27,6 +27,7 @@ public sealed class Pretrainer : IDisposable
     private readonly Tensor _std;
     private readonly int _stepsPerEpoch;
     private readonly global::TorchSharp.Modules.Parameter[] _trainable;
+    private readonly FiniteStepGuard _guard;
     private string? _dataSha256;
 
     /// <summary>
@@ -37,6 +38,7 @@ public sealed class Pretrainer : IDisposable
     /// file holds another architecture or normalisation, or <see cref="PretrainingOptions.FrozenStages"/> exceeds the encoder's stages); the message names it.</exception>
     /// <exception cref="ModelFileException">The <see cref="PretrainingOptions.InitFrom"/> file is missing, corrupt or invalid.</exception>
     /// <exception cref="DeviceUnavailableException"><see cref="PretrainingOptions.Device"/> is a CUDA device this machine does not have.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="PretrainingOptions.Deterministic"/> is set but this process already runs oneDNN without the deterministic cap.</exception>
     public Pretrainer(MethodConfig method, ResNetEncoderConfig encoder, PretrainingOptions options, ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -59,7 +61,7 @@ public sealed class Pretrainer : IDisposable
                 $"FrozenStages must lie in [0, {encoder.Stages}] (the encoder has {encoder.Stages} stages); got {options.FrozenStages}."));
         }
 
-        TorchNative.EnsureLoaded();
+        TorchNative.EnsureLoaded(options.Deterministic);
         if (options.Threads is int threads)
             torch.set_num_threads(threads);
         Options = options;
@@ -86,6 +88,7 @@ public sealed class Pretrainer : IDisposable
         _pipeline = AugmentationPipeline.Default(data.Height, [.. method.Augmentations]);
         _trainable = Model.parameters().Where(p => p.requires_grad).ToArray();
         _optimizer = optim.AdamW(_trainable, options.LearningRate, weight_decay: options.WeightDecay);
+        _guard = new FiniteStepGuard(_trainable, Model, options.MaxConsecutiveSkippedSteps);
         var warmup = (int)Math.Round(options.WarmupFraction * options.Steps);
         _schedule = new WarmupCosineSchedule(options.LearningRate, options.Steps, warmup, options.MinLearningRateRatio);
         _generator = new Generator((ulong)options.Seed + 1, Device);
@@ -117,6 +120,18 @@ public sealed class Pretrainer : IDisposable
     public int Epoch => Step / _stepsPerEpoch;
 
     /// <summary>
+    /// Steps of this run (resumes included) whose first pass had a non-finite loss or gradient and whose recomputation
+    /// was finite (docs/benchmarks.md, "The finite-step guard").
+    /// </summary>
+    public int RecomputedSteps => _guard.Recomputed;
+
+    /// <summary>Steps of this run (resumes included) skipped because the recomputed pass was not finite either; the model was left unchanged.</summary>
+    public int SkippedSteps => _guard.Skipped;
+
+    /// <summary>The finite-step guard of this run (tests inject faults through it).</summary>
+    internal FiniteStepGuard Guard => _guard;
+
+    /// <summary>
     /// Creates a trainer and, when <paramref name="checkpointPath"/> exists, restores it from there.
     /// </summary>
     /// <exception cref="ModelFileException">The checkpoint is corrupt or was made by another configuration.</exception>
@@ -126,7 +141,11 @@ public sealed class Pretrainer : IDisposable
         try
         {
             if (File.Exists(checkpointPath))
-                Checkpoint.Load(checkpointPath, trainer.Model, trainer._optimizer, trainer._generator, trainer.Fingerprint(), step => trainer.Step = step);
+                Checkpoint.Load(checkpointPath, trainer.Model, trainer._optimizer, trainer._generator, trainer.Fingerprint(), (step, recomputed, skipped) =>
+                {
+                    trainer.Step = step;
+                    trainer._guard.Restore(recomputed, skipped);
+                });
             return trainer;
         }
         catch
@@ -151,8 +170,10 @@ public sealed class Pretrainer : IDisposable
 
     /// <summary>
     /// Trains until <see cref="PretrainingOptions.Steps"/> or cancellation. On cancellation (and at
-    /// the end) writes the checkpoint when a path is set, then returns; a NaN/Inf loss throws
-    /// <see cref="TrainingDivergedException"/> before the step is applied, keeping the last checkpoint.
+    /// the end) writes the checkpoint when a path is set, then returns. A step whose loss or gradient is not finite is
+    /// recomputed once, then skipped (<see cref="RecomputedSteps"/>, <see cref="SkippedSteps"/>); after
+    /// <see cref="PretrainingOptions.MaxConsecutiveSkippedSteps"/> skipped steps in a row it throws
+    /// <see cref="TrainingDivergedException"/>, keeping the last checkpoint.
     /// </summary>
     /// <returns>True when all steps are done, false when cancelled.</returns>
     public bool Train(IProgress<TrainingProgress>? progress = null, MetricsLog? log = null, CancellationToken cancellationToken = default)
@@ -178,7 +199,11 @@ public sealed class Pretrainer : IDisposable
                 var elapsed = clock.Elapsed;
                 var rate = (Step - lastReportStep) * Options.BatchSize / Math.Max(1e-9, (elapsed - lastReportTime).TotalSeconds);
                 var perStep = elapsed.TotalSeconds / Math.Max(1, Step - startStep);
-                var item = new TrainingProgress(Step, Options.Steps, Epoch, losses, lr, rate, elapsed, TimeSpan.FromSeconds(perStep * (Options.Steps - Step)));
+                var item = new TrainingProgress(Step, Options.Steps, Epoch, losses, lr, rate, elapsed, TimeSpan.FromSeconds(perStep * (Options.Steps - Step)))
+                {
+                    RecomputedSteps = RecomputedSteps,
+                    SkippedSteps = SkippedSteps,
+                };
                 progress?.Report(item);
                 log?.Write(item);
                 lastReportTime = elapsed;
@@ -197,36 +222,33 @@ public sealed class Pretrainer : IDisposable
             RunStep(report: false);
     }
 
-    /// <summary>One optimizer step; returns the loss terms when <paramref name="report"/> is set.</summary>
-    /// <exception cref="TrainingDivergedException">The loss is NaN or infinite; nothing was applied.</exception>
+    /// <summary>One guarded optimizer step (<see cref="FiniteStepGuard"/>); returns the loss terms when <paramref name="report"/> is set and the step was applied.</summary>
+    /// <exception cref="TrainingDivergedException">Too many steps in a row were not finite; the last of them was not applied.</exception>
     private IReadOnlyDictionary<string, double>? RunStep(bool report)
     {
         var lr = _schedule.At(Step);
         IReadOnlyDictionary<string, double>? losses = null;
         using (var scope = NewDisposeScope())
         {
-            var terms = Model.call(MakeInput(Step));
-            var total = terms.Total.item<float>();
-            if (!float.IsFinite(total))
-            {
-                var kept = Options.CheckpointPath is not null && File.Exists(Options.CheckpointPath)
-                    ? $" The last good checkpoint is {Options.CheckpointPath}."
-                    : " No checkpoint was written.";
-                var detail = string.Join(", ", terms.ToDoubles().Select(kv => $"{kv.Key}={kv.Value}"));
-                throw new TrainingDivergedException($"The loss of method '{Model.Method.Name}' became {total} at step {Step + 1} ({detail}); training stopped before applying it.{kept} Lower the learning rate or the reconstruction weight.");
-            }
-            _optimizer.zero_grad();
-            terms.Total.backward();
-            if (Options.GradientClipNorm is double clip)
-                nn.utils.clip_grad_norm_(_trainable, clip);
+            var input = MakeInput(Step);
             foreach (var group in _optimizer.ParamGroups)
                 group.LearningRate = lr;
-            _optimizer.step();
-            if (report)
-                losses = terms.ToDoubles();
+            LossTerms? terms = null;
+            var outcome = _guard.Step(_optimizer, () => (terms = Model.call(input)).Total, Options.GradientClipNorm, DivergenceContext);
+            if (report && outcome != GuardedStepOutcome.Skipped)
+                losses = terms!.ToDoubles();
         }
         Step++;
         return losses;
+    }
+
+    /// <summary>Names this run's step and what was kept, for <see cref="TrainingDivergedException"/>.</summary>
+    private string DivergenceContext()
+    {
+        var kept = Options.CheckpointPath is not null && File.Exists(Options.CheckpointPath)
+            ? $"the last good checkpoint is {Options.CheckpointPath}"
+            : "no checkpoint was written";
+        return $"method '{Model.Method.Name}', step {Step + 1} of {Options.Steps}; {kept}";
     }
 
     /// <summary>Builds the input of step <paramref name="step"/>: two augmented, normalized views and labels, on the device.</summary>
@@ -253,7 +275,7 @@ public sealed class Pretrainer : IDisposable
     public void SaveCheckpointIfConfigured()
     {
         if (Options.CheckpointPath is { } path)
-            Checkpoint.Save(path, Model, _optimizer, _generator, Fingerprint(), Step, Epoch, Step % _stepsPerEpoch);
+            Checkpoint.Save(path, Model, _optimizer, _generator, Fingerprint(), Step, Epoch, Step % _stepsPerEpoch, RecomputedSteps, SkippedSteps);
     }
 
     /// <summary>
@@ -323,6 +345,10 @@ public sealed class Pretrainer : IDisposable
             ["device"] = Options.Device,
             ["threads"] = torch.get_num_threads().ToString(c),
             ["frozen_stages"] = Options.FrozenStages.ToString(c),
+            ["cpu_isa"] = TorchNative.CpuIsa ?? "n/a",
+            ["deterministic"] = TorchNative.IsDeterministic ? "true" : "false",
+            ["recomputed_steps"] = RecomputedSteps.ToString(c),
+            ["skipped_steps"] = SkippedSteps.ToString(c),
             ["finished_utc"] = DateTime.UtcNow.ToString("O", c),
         };
         if (InitManifest is { } init && Options.InitFrom is { } initFrom)
@@ -378,6 +404,7 @@ public sealed class Pretrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _guard.Dispose();
         Model.Dispose();
         _optimizer.Dispose();
         _generator.Dispose();

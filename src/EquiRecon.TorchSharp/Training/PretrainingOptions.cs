@@ -53,14 +53,35 @@ public sealed record PretrainingOptions
     /// <summary>Intra-op CPU threads; null keeps libtorch's default. Bit-identical CPU runs need the same value.</summary>
     public int? Threads { get; init; }
 
-    /// <summary>Seed of initialization, data order and augmentations (default 0). Same seed, same threads, same CPU → bit-identical runs.</summary>
+    /// <summary>
+    /// Seed of initialization, data order and augmentations (default 0). Same seed, same threads, same CPU and oneDNN
+    /// level → the same numbers where oneDNN's kernels are deterministic; for runs that must be bit-identical set
+    /// <see cref="Deterministic"/>.
+    /// </summary>
     public long Seed { get; init; }
+
+    /// <summary>
+    /// Require a deterministic process (default false): oneDNN capped at SSE4.1, whose kernels gave the same bits in every
+    /// measured run, at about 2.5× the ResNet-18 training time of the default AVX2 (docs/benchmarks.md, "Determinism").
+    /// oneDNN fixes its level once per process, so the trainer throws <see cref="InvalidOperationException"/> if libtorch
+    /// already runs without the cap: set <c>EQUIRECON_DETERMINISTIC=1</c> in the environment, or call
+    /// <see cref="Runtime.TorchNative.EnsureLoaded(bool)"/> with <c>true</c> first. CPU only.
+    /// </summary>
+    public bool Deterministic { get; init; }
 
     /// <summary>Write a checkpoint every this many steps (0 = only when stopping or finishing). Needs <see cref="CheckpointPath"/>.</summary>
     public int CheckpointEvery { get; init; }
 
     /// <summary>Where the checkpoint is written (atomically); null disables checkpoints.</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>
+    /// Skipped steps in a row after which training stops with <see cref="TrainingDivergedException"/> (default
+    /// <see cref="FiniteStepGuard.DefaultMaxConsecutiveSkips"/>, 5). A step whose loss or gradient norm is not finite is
+    /// recomputed once and, still not finite, skipped and counted (<see cref="Pretrainer.SkippedSteps"/>); a run that
+    /// diverged fails every step and stops here (docs/benchmarks.md, "The finite-step guard").
+    /// </summary>
+    public int MaxConsecutiveSkippedSteps { get; init; } = FiniteStepGuard.DefaultMaxConsecutiveSkips;
 
     /// <summary>Report progress every this many steps (default <see cref="DefaultReportEvery"/>, 10), and at the last step.</summary>
     public int ReportEvery { get; init; } = DefaultReportEvery;
@@ -118,6 +139,7 @@ public sealed record PretrainingOptions
         if (CheckpointEvery > 0 && string.IsNullOrWhiteSpace(CheckpointPath))
             throw new ArgumentException("CheckpointEvery is set but CheckpointPath is not.", nameof(CheckpointPath));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReportEvery, nameof(ReportEvery));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConsecutiveSkippedSteps, nameof(MaxConsecutiveSkippedSteps));
         if (Threads is <= 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
         if (Mean is null || Mean.Count != 3 || Mean.Any(m => !float.IsFinite(m)))

@@ -17,4 +17,16 @@ public sealed record TrainingProgress(
     double LearningRate,
     double ImagesPerSecond,
     TimeSpan Elapsed,
-    TimeSpan Remaining);
+    TimeSpan Remaining)
+{
+    /// <summary>Steps so far whose first pass was not finite and whose recomputation was (docs/benchmarks.md, "The finite-step guard").</summary>
+    public int RecomputedSteps { get; init; }
+
+    /// <summary>Steps so far skipped because the recomputed pass was not finite either.</summary>
+    public int SkippedSteps { get; init; }
+
+    /// <summary>The guard's counts in words for progress lines (<c>"non-finite steps: 1 recomputed, 0 skipped"</c>), or null when both are 0.</summary>
+    public string? GuardSummary => RecomputedSteps == 0 && SkippedSteps == 0
+        ? null
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"non-finite steps: {RecomputedSteps} recomputed, {SkippedSteps} skipped");
+}

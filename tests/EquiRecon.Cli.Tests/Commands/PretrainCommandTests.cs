@@ -196,4 +196,29 @@ public sealed class PretrainCommandTests
         error.Should().Contain("--freeze-stages").And.Contain("4 stages");
         Directory.Exists(dir.Sub("out")).Should().BeFalse();
     }
+
+    [Fact]
+    public void Deterministic_processes_pretrain_bit_identical_models_and_say_so_in_the_provenance()
+    {
+        // Bit-identical runs are opted into per process (issue 28): oneDNN fixes its instruction set once per process, so
+        // each run is a child CLI with EQUIRECON_DETERMINISTIC=1 (and without the AVX2 level this test process passes on).
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 8);
+        var environment = new Dictionary<string, string?> { ["EQUIRECON_DETERMINISTIC"] = "1", ["DNNL_MAX_CPU_ISA"] = null };
+        ModelManifest Run(string name)
+        {
+            var outDir = dir.Sub(name);
+            ChildCli.RunToEnd(["pretrain", "--method", "equirecon", "--data", data, "--out", outDir, "--encoder", "small-cifar-resnet",
+                "--image-size", "16", "--batch-size", "8", "--steps", "3", "--threads", "2"], environment);
+            return ModelFile.ReadManifest(Path.Combine(outDir, "model.equirecon"));
+        }
+
+        var first = Run("first");
+        var second = Run("second");
+
+        first.Provenance["cpu_isa"].Should().Be("SSE41");
+        first.Provenance["deterministic"].Should().Be("true");
+        first.Provenance["recomputed_steps"].Should().Be("0");
+        second.WeightsSha256.Should().Be(first.WeightsSha256, "the same seed in two deterministic processes gives the same bits");
+    }
 }

@@ -20,10 +20,21 @@ internal static class ChildCli
         return process;
     }
 
-    /// <summary>Runs the CLI to its end, asserts exit code 0 and returns its stdout.</summary>
-    public static string RunToEnd(string[] args)
+    /// <summary>
+    /// Runs the CLI to its end, asserts exit code 0 and returns its stdout. <paramref name="environment"/> sets (or, with a
+    /// null value, removes) variables of the child's environment.
+    /// </summary>
+    public static string RunToEnd(string[] args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var start = StartInfo(args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

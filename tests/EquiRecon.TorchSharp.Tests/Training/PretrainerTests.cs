@@ -103,7 +103,8 @@ public sealed class PretrainerTests
         using var dir = new TempDir();
         var data = Tiny.RandomImages(16);
         var checkpoint = dir.File("run.ckpt");
-        var options = Tiny.Options(4) with { CheckpointPath = checkpoint, CheckpointEvery = 1 };
+        // One skipped step is one too many here: the guard stops at the first step that stays non-finite.
+        var options = Tiny.Options(4) with { CheckpointPath = checkpoint, CheckpointEvery = 1, MaxConsecutiveSkippedSteps = 1 };
         using (var cts = new CancellationTokenSource())
         using (var good = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, options, data))
             good.Train(new Progress(p => { if (p.Step == 2) cts.Cancel(); }), cancellationToken: cts.Token);
@@ -117,6 +118,18 @@ public sealed class PretrainerTests
         act.Should().Throw<TrainingDivergedException>().WithMessage($"*step 3*{checkpoint}*");
         File.ReadAllBytes(checkpoint).Should().Equal(before, "the last good checkpoint is kept");
         trainer.Step.Should().Be(2, "the diverged step is not applied");
+    }
+
+    [Fact]
+    public void Deterministic_in_a_process_already_running_another_oneDNN_level_is_refused_with_what_to_do()
+    {
+        // This test process loaded libtorch at the default level (TorchTestSetup); determinism is chosen per process.
+        if (EquiRecon.TorchSharp.Runtime.TorchNative.IsDeterministic)
+            return; // run with EQUIRECON_DETERMINISTIC=1 or DNNL_MAX_CPU_ISA=SSE41: nothing to refuse
+        var act = () => new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(1) with { Deterministic = true }, Tiny.RandomImages(16));
+
+        act.Should().Throw<InvalidOperationException>()
+            .WithMessage("*SSE41*EQUIRECON_DETERMINISTIC=1*TorchNative.EnsureLoaded(deterministic: true)*");
     }
 
     [Fact]
