@@ -27,6 +27,11 @@ public static class SegmentationTrainer
     /// <exception cref="ArgumentException">Shapes, dtype or class values are wrong; the message names the expected and actual ones.</exception>
     public static SegmentationHead Fit(PretrainedEncoder encoder, Tensor images, Tensor labels, int classes,
         SegmentationTrainingOptions? options = null, CancellationToken cancellationToken = default)
+        => Fit(encoder, images, labels, classes, options, injectNonFinite: null, cancellationToken);
+
+    /// <summary><see cref="Fit(PretrainedEncoder, Tensor, Tensor, int, SegmentationTrainingOptions?, CancellationToken)"/> with a fault injector for the finite-step guard (tests).</summary>
+    internal static SegmentationHead Fit(PretrainedEncoder encoder, Tensor images, Tensor labels, int classes,
+        SegmentationTrainingOptions? options, Func<long, int, bool>? injectNonFinite, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(images);
@@ -48,7 +53,7 @@ public static class SegmentationTrainer
             var weight = options.BalanceClasses ? ClassWeights(target, classes) : null;
             using var optimizer = optim.Adam(head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             head.train();
-            using var guard = new Training.FiniteStepGuard(head.parameters(), head);
+            using var guard = new Training.FiniteStepGuard(head.parameters(), head) { InjectNonFinite = injectNonFinite };
             var n = images.shape[0];
             for (var epoch = 0; epoch < options.Epochs; epoch++)
             {

@@ -120,6 +120,41 @@ public sealed class SegmentationTests
     }
 
     [Fact]
+    public void A_non_finite_gradient_no_longer_turns_the_head_into_the_class_0_predictor()
+    {
+        // Before the finite-step guard one NaN gradient (oneDNN's faulty kernels) made every head weight NaN through
+        // Adam, and argmax over NaN logits is class 0 everywhere: the "collapse to one class" the ISBI test saw now and
+        // then (mIoU 0.116 = all pixels membrane). The guard recomputes such a step, or skips it.
+        using var temp = new TempDir();
+        using var encoder = TinyEncoder(temp);
+        using var scope = NewDisposeScope();
+        var (images, labels) = Squares(24, size: 32, seed: 1);
+        var (testImages, testLabels) = Squares(16, size: 32, seed: 2);
+        var options = new SegmentationTrainingOptions { ImageSkip = true, BalanceClasses = true, Hidden = 8, Epochs = 4, BatchSize = 8, LearningRate = 1e-2, Seed = 3 };
+        var threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            using var clean = SegmentationTrainer.Fit(encoder, images, labels, 2, options);
+            using var recomputed = SegmentationTrainer.Fit(encoder, images, labels, 2, options, injectNonFinite: (call, attempt) => call == 2 && attempt == 0);
+            using var skipped = SegmentationTrainer.Fit(encoder, images, labels, 2, options, injectNonFinite: (call, _) => call == 2);
+
+            var cleanLogits = SegmentationTrainer.PredictLogits(encoder, clean, testImages);
+            SegmentationTrainer.PredictLogits(encoder, recomputed, testImages).eq(cleanLogits).all().item<bool>().Should().BeTrue("a recomputed step equals the clean one");
+            foreach (var (name, value) in skipped.state_dict())
+                value.isfinite().all().item<bool>().Should().BeTrue($"{name} stays finite when a step is skipped");
+            var predicted = SegmentationTrainer.Predict(encoder, skipped, testImages);
+            predicted.eq(1).any().item<bool>().Should().BeTrue("the head still finds the squares (class 1), not class 0 everywhere");
+            SegmentationScores.Compute(predicted, testLabels, 2).MeanIoU.Should().BeGreaterThan(
+                SegmentationScores.Compute(zeros_like(testLabels), testLabels, 2).MeanIoU);
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    [Fact]
     public void Trainer_rejects_labels_that_do_not_match_the_images()
     {
         using var temp = new TempDir();
