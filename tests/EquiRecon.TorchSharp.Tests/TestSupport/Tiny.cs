@@ -30,4 +30,16 @@ internal static class Tiny
         var labels = torch.arange(count, dtype: torch.ScalarType.Int64) % classes;
         return new ImageDataset(images, labels, Enumerable.Range(0, classes).Select(i => "c" + i).ToArray());
     }
+
+    /// <summary>Every tensor of the trainer's model (weights and BatchNorm statistics) as floats, by name.</summary>
+    public static Dictionary<string, float[]> State(Pretrainer trainer) =>
+        trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(torch.ScalarType.Float32).data<float>().ToArray());
+
+    /// <summary>Asserts two <see cref="State"/>s are bit-identical, tensor by tensor.</summary>
+    public static void ShouldBeIdentical(Dictionary<string, float[]> a, Dictionary<string, float[]> b)
+    {
+        a.Keys.Should().BeEquivalentTo(b.Keys);
+        foreach (var key in a.Keys)
+            a[key].Should().Equal(b[key], $"tensor {key} must be bit-identical");
+    }
 }

@@ -11,16 +11,6 @@ namespace EquiRecon.TorchSharp.Tests.Training;
 /// </summary>
 public sealed class FiniteStepGuardTests
 {
-    private static Dictionary<string, float[]> State(Pretrainer trainer) =>
-        trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32).data<float>().ToArray());
-
-    private static void ShouldBeIdentical(Dictionary<string, float[]> a, Dictionary<string, float[]> b)
-    {
-        a.Keys.Should().BeEquivalentTo(b.Keys);
-        foreach (var key in a.Keys)
-            a[key].Should().Equal(b[key], $"tensor {key} must be bit-identical");
-    }
-
     [Fact]
     public void A_recomputed_step_gives_the_same_weights_as_a_clean_run()
     {
@@ -35,7 +25,7 @@ public sealed class FiniteStepGuardTests
 
         faulty.RecomputedSteps.Should().Be(1);
         faulty.SkippedSteps.Should().Be(0);
-        ShouldBeIdentical(State(clean), State(faulty)); // weights and BatchNorm statistics: the discarded pass left no trace
+        Tiny.ShouldBeIdentical(Tiny.State(clean), Tiny.State(faulty)); // weights and BatchNorm statistics: the discarded pass left no trace
     }
 
     [Fact]
@@ -44,7 +34,7 @@ public sealed class FiniteStepGuardTests
         var data = Tiny.RandomImages(32);
         using var trainer = new Pretrainer(Tiny.Method("vicreg"), Tiny.Encoder, Tiny.Options(6), data);
         trainer.TrainSteps(3);
-        var before = State(trainer);
+        var before = Tiny.State(trainer);
 
         trainer.Guard.InjectNonFinite = (call, _) => call == 3;
         trainer.TrainSteps(1);
@@ -52,10 +42,10 @@ public sealed class FiniteStepGuardTests
         trainer.Step.Should().Be(4, "a skipped step still moves the data and the schedule on");
         trainer.SkippedSteps.Should().Be(1);
         trainer.RecomputedSteps.Should().Be(0);
-        ShouldBeIdentical(before, State(trainer));
+        Tiny.ShouldBeIdentical(before, Tiny.State(trainer));
 
         trainer.TrainSteps(1);
-        State(trainer)["encoder.conv1.weight"].Should().NotEqual(before["encoder.conv1.weight"], "the next finite step is applied");
+        Tiny.State(trainer)["encoder.conv1.weight"].Should().NotEqual(before["encoder.conv1.weight"], "the next finite step is applied");
         trainer.Guard.ConsecutiveSkips.Should().Be(0);
     }
 

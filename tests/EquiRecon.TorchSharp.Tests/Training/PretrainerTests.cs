@@ -7,16 +7,6 @@ namespace EquiRecon.TorchSharp.Tests.Training;
 
 public sealed class PretrainerTests
 {
-    private static Dictionary<string, float[]> Weights(Pretrainer trainer) =>
-        trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(torch.ScalarType.Float32).data<float>().ToArray());
-
-    private static void ShouldBeIdentical(Dictionary<string, float[]> a, Dictionary<string, float[]> b)
-    {
-        a.Keys.Should().BeEquivalentTo(b.Keys);
-        foreach (var key in a.Keys)
-            a[key].Should().Equal(b[key], $"tensor {key} must be bit-identical");
-    }
-
     [Fact]
     public void Same_seed_gives_bit_identical_weights()
     {
@@ -25,7 +15,7 @@ public sealed class PretrainerTests
         first.Train().Should().BeTrue();
         using var second = new Pretrainer(Tiny.Method("equirecon"), Tiny.Encoder, Tiny.Options(3), data);
         second.Train().Should().BeTrue();
-        ShouldBeIdentical(Weights(first), Weights(second));
+        Tiny.ShouldBeIdentical(Tiny.State(first), Tiny.State(second));
     }
 
     [Theory]
@@ -54,7 +44,7 @@ public sealed class PretrainerTests
         resumed.Step.Should().Be(4);
         resumed.Train().Should().BeTrue();
         resumed.Step.Should().Be(7);
-        ShouldBeIdentical(Weights(straight), Weights(resumed));
+        Tiny.ShouldBeIdentical(Tiny.State(straight), Tiny.State(resumed));
     }
 
     [Fact]
@@ -78,7 +68,7 @@ public sealed class PretrainerTests
         using var resumed = Pretrainer.Resume(Tiny.Method("vicreg"), Tiny.Encoder, periodic, data, checkpoint);
         resumed.Step.Should().Be(4);
         resumed.Train();
-        ShouldBeIdentical(Weights(straight), Weights(resumed));
+        Tiny.ShouldBeIdentical(Tiny.State(straight), Tiny.State(resumed));
     }
 
     [Fact]
