@@ -94,13 +94,8 @@ internal static partial class ReadmeCode
 
     private static string FindReadme()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EquiRecon.MLNet.sln")) && File.Exists(Path.Combine(dir.FullName, "README.md")))
-                return Path.Combine(dir.FullName, "README.md");
-        }
-
-        throw new FileNotFoundException("README.md beside EquiRecon.MLNet.sln was not found above " + AppContext.BaseDirectory);
+        var readme = Path.Combine(EquiRecon.TestSupport.RepositoryRoot.Find(), "README.md");
+        return File.Exists(readme) ? readme : throw new FileNotFoundException("README.md beside EquiRecon.MLNet.sln was not found", readme);
     }
 
     // The framework (trusted platform assemblies) and every managed assembly of the test's output folder.

@@ -158,15 +158,7 @@ internal sealed class LocalPackageFeed : IDisposable
         return stdout;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EquiRecon.MLNet.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("EquiRecon.MLNet.sln was not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepositoryRoot() => EquiRecon.TestSupport.RepositoryRoot.Find();
 
     private static string GlobalPackagesFolder()
         => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
