@@ -80,6 +80,9 @@ internal sealed record Budget
     /// <summary>libtorch intra-op threads (null: libtorch's default, one per core; <c>--threads</c> overrides it).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>The encoder's arithmetic during pretraining (default float32; <c>reproduce --precision</c>).</summary>
+    public TrainingPrecision Precision { get; init; }
+
     /// <summary>Checks the record; throws naming the field.</summary>
     public void Validate()
     {
@@ -122,6 +125,7 @@ internal sealed record Budget
         CheckpointPath = checkpointPath,
         CheckpointEvery = checkpointPath is null ? 0 : Running.PretrainRunner.TenthOf(Steps),
         ReportEvery = ReportEvery,
+        Precision = Precision,
     };
 
     /// <summary>The regression (transformation) probe's options.</summary>
@@ -151,6 +155,7 @@ internal sealed record Budget
             ("classification", I($"linear probe {LinearEpochs} epochs (Adam 1e-3) and kNN k = {KnnK}, trained on {ClassifierTrainImages} training-split images, scored on the {TestImages} test images")),
             ("device", Device),
             ("threads", Threads is int t ? I($"{t}") : "libtorch default (one per core)"),
+            ("precision", CliOptions.PrecisionNames[(int)Precision]),
         ];
     }
 }

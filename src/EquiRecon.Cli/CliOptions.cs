@@ -1,3 +1,4 @@
+using EquiRecon.TorchSharp.Training;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -113,6 +114,17 @@ internal static class CliOptions
 
     /// <summary>The <c>--threads</c> option (null: libtorch's default, the number of cores).</summary>
     public static Option<int?> Threads() => OptionalInt("--threads", "Intra-op CPU threads (default: libtorch's, one per core).");
+
+    /// <summary>The <c>--precision</c> option's names, in the order of <see cref="TrainingPrecision"/>.</summary>
+    public static IReadOnlyList<string> PrecisionNames { get; } = [.. Enum.GetNames<TrainingPrecision>().Select(n => n.ToLowerInvariant())];
+
+    /// <summary>The <c>--precision</c> option of pretraining: <c>fp32</c> (default) or <c>bf16</c> (<see cref="PretrainingOptions.Precision"/>).</summary>
+    public static Option<string> Precision() => OneOf("--precision",
+        "Encoder arithmetic: fp32 (default) or bf16 (bfloat16 on float32 master weights; on CPU needs DNNL_MAX_CPU_ISA=ALL and AVX-512 BF16).",
+        PrecisionNames, PrecisionNames[0]);
+
+    /// <summary>A <c>--precision</c> value as the enum.</summary>
+    public static TrainingPrecision ParsePrecision(string name) => (TrainingPrecision)PrecisionNames.ToList().IndexOf(name);
 
     /// <summary>The <c>--part</c> option of the probes.</summary>
     public static Option<string> Part(string defaultValue = "all") => OneOf("--part",

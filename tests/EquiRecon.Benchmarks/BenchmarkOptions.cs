@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EquiRecon.Benchmarks;
 
-internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages, int ConvGradientChecks, bool PrecisionCheck, bool Inference, int GuardRuns)
+internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, int Warmup, int? Threads, IReadOnlyList<string> Methods, int MemorySteps, int ImageSize, int FrozenStages, int ConvGradientChecks, bool PrecisionCheck, bool Inference, int GuardRuns, EquiRecon.TorchSharp.Training.TrainingPrecision Precision)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -26,6 +26,7 @@ internal sealed record BenchmarkOptions(string Encoder, int Batch, int Steps, in
             GetInt("--conv-gradient-check", 0),
             args.Contains("--precision-check"),
             args.Contains("--inference"),
-            GetInt("--guard-runs", 0));
+            GetInt("--guard-runs", 0),
+            Get("--precision", "fp32") == "bf16" ? EquiRecon.TorchSharp.Training.TrainingPrecision.Bf16 : EquiRecon.TorchSharp.Training.TrainingPrecision.Fp32);
     }
 }

@@ -5,7 +5,7 @@
 //   … -- --guard-runs N: N smoke-budget-shaped pretraining runs, counting the finite-step guard's events (GuardRuns.cs).
 //   … -- --inference: the encoder's eval forward at 32/128/224 px, batch 1/64, 1/2 threads (InferenceSweep.cs) and exits.
 //   … -- --precision-check: the encoder's forward + backward in fp32 and in bf16 (PrecisionCheck.cs) and exits.
-//   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0] [--image-size 32] [--freeze-stages 0]
+//   dotnet run --project tests/EquiRecon.Benchmarks -c Release -- [--precision fp32|bf16] [--encoder small-cifar-resnet] [--batch 256] [--steps 5] [--warmup 1] [--threads N] [--methods equirecon,vicreg] [--memory-steps 0] [--image-size 32] [--freeze-stages 0]
 using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.Benchmarks;
@@ -51,14 +51,14 @@ var (bf16Ceiling, bf16Size) = MachineCeiling.MatmulGflops(torch.ScalarType.BFloa
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"matmul ceiling (square torch.mm, best of 5): fp32 {fp32Ceiling:F1} GFLOP/s at n={fp32Size}, bf16 {bf16Ceiling:F1} GFLOP/s at n={bf16Size}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"encoder={options.Encoder} image={options.ImageSize}px frozen-stages={options.FrozenStages} batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
+    $"encoder={options.Encoder} image={options.ImageSize}px frozen-stages={options.FrozenStages} precision={options.Precision} batch={options.Batch} threads={torch.get_num_threads()} steps={options.Steps} (+{options.Warmup} warm-up) device=cpu"));
 Console.WriteLine($"heads: {HeadSizes.ScaledTo(encoder.Channels)}");
 Console.WriteLine("method            images/s   step ms   augment %   GFLOP/step   GFLOP/s   % of fp32 ceiling   recomputed   skipped   peak working set MiB");
 
 foreach (var name in options.Methods)
 {
     var method = MethodRegistry.Get(name).WithHeadSizes(HeadSizes.ScaledTo(encoder.Channels));
-    var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000, FrozenStages = options.FrozenStages };
+    var run = new PretrainingOptions { Steps = options.Warmup + options.Steps + options.MemorySteps, BatchSize = options.Batch, ReportEvery = 1_000_000, FrozenStages = options.FrozenStages, Precision = options.Precision };
     using var trainer = new Pretrainer(method, encoder, run, data);
 
     // Augmentation cost alone: the input of a step (two views, normalized) without the model.

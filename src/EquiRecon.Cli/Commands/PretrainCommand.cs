@@ -35,10 +35,11 @@ internal static class PretrainCommand
         public Option<bool> SkipUnreadable { get; } = new("--skip-unreadable") { Description = "Leave out images that cannot be decoded (their count and the first names are printed) instead of stopping at the first." };
         public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", PretrainingOptions.DefaultReportEvery);
         public Option<FileInfo?> Init { get; } = new("--init") { Description = "Start from the encoder weights of this model file (.equirecon); its architecture and mean/std are used (--encoder, when given, must match). The heads start fresh." };
+        public Option<string> Precision { get; } = CliOptions.Precision();
         public Option<int> FreezeStages { get; } = CliOptions.Int("--freeze-stages", "Keep the stem and the first N residual stages of the encoder fixed (weights and BatchNorm statistics); 0 trains everything.", 0, minimum: 0);
 
         public IEnumerable<Option> All =>
-            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, SkipUnreadable, ReportEvery, Init, FreezeStages];
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, SkipUnreadable, ReportEvery, Init, FreezeStages, Precision];
 
         /// <summary>The settings a successful parse stands for.</summary>
         /// <exception cref="CliException">The init file is missing or invalid, does not match <c>--encoder</c>, or <c>--freeze-stages</c> is too large.</exception>
@@ -55,6 +56,7 @@ internal static class PretrainCommand
                 CheckpointEvery = parse.GetValue(CheckpointEvery),
                 ReportEvery = parse.GetValue(ReportEvery),
                 FrozenStages = parse.GetValue(FreezeStages),
+                Precision = CliOptions.ParsePrecision(parse.GetRequiredValue(Precision)),
             };
             var encoderName = parse.GetRequiredValue(Encoder);
             var encoder = EncoderNames.Get(encoderName);

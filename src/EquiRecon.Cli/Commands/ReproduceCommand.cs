@@ -29,6 +29,7 @@ internal static class ReproduceCommand
         public Option<string> Methods { get; } = CreateMethods();
         public Option<string?> Device { get; } = CliOptions.OptionalDevice($"Override the budget's device: {EquiRecon.TorchSharp.Runtime.ComputeDevice.Forms}.");
         public Option<int?> Threads { get; } = CliOptions.Threads();
+        public Option<string> Precision { get; } = CliOptions.Precision();
         public Option<string?> Onnx { get; } = new("--onnx")
         {
             Description = "Table imagenette: ML.NET's ResNet18.onnx (the file, or a folder holding it and ResNetPreprocess.onnx); default: package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1 in the NuGet global packages folder.",
@@ -38,7 +39,7 @@ internal static class ReproduceCommand
             Description = "Table transfer: the --out folder of a `reproduce --table imagenette` run whose row encoders are evaluated.",
         };
 
-        public IEnumerable<Option> All => [Table, Budget, Data, Out, Seeds, Resume, Part, Methods, Device, Threads, Onnx, EncodersFrom];
+        public IEnumerable<Option> All => [Table, Budget, Data, Out, Seeds, Resume, Part, Methods, Device, Threads, Precision, Onnx, EncodersFrom];
 
         public NaturalImageSettings ReadNatural(ParseResult parse)
         {
@@ -63,7 +64,7 @@ internal static class ReproduceCommand
         public ReproduceSettings Read(ParseResult parse) => new()
         {
             Table = parse.GetRequiredValue(Table),
-            Budget = Budgets.Get(parse.GetRequiredValue(Budget)),
+            Budget = Budgets.Get(parse.GetRequiredValue(Budget)) with { Precision = CliOptions.ParsePrecision(parse.GetRequiredValue(Precision)) },
             DataPath = parse.GetRequiredValue(Data).FullName,
             OutDir = parse.GetRequiredValue(Out).FullName,
             Seeds = parse.GetValue(Seeds),

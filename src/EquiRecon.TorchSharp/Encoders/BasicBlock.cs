@@ -17,6 +17,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly BatchNorm2d bn2;
     private readonly Sequential? downsample;
+    private readonly (Conv2d Conv, BatchNorm2d Norm)? _shortcut; // downsample's two layers (not a field of Module type: not registered again)
 
     /// <summary>Creates a block.</summary>
     /// <param name="inChannels">Input channels, at least 1.</param>
@@ -35,7 +36,11 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         conv2 = Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1, bias: false);
         bn2 = BatchNorm2d(outChannels);
         if (stride != 1 || inChannels != outChannels)
-            downsample = Sequential(Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+        {
+            var shortcut = (Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false), BatchNorm2d(outChannels));
+            downsample = Sequential(shortcut.Item1, shortcut.Item2);
+            _shortcut = shortcut;
+        }
         RegisterComponents();
     }
 
@@ -51,13 +56,18 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     /// <summary>Whether the shortcut is a projection (1×1 convolution + batch norm) rather than the identity.</summary>
     public bool HasDownsample => downsample is not null;
 
-    /// <summary>Applies the block: <c>(B, C_in, H, W)</c> → <c>(B, C_out, ⌈H / stride⌉, ⌈W / stride⌉)</c>.</summary>
+    /// <summary>
+    /// Applies the block: <c>(B, C_in, H, W)</c> → <c>(B, C_out, ⌈H / stride⌉, ⌈W / stride⌉)</c>, in the input's dtype
+    /// (bfloat16 input computes in bfloat16 on the float32 weights: <see cref="MixedPrecision"/>).
+    /// </summary>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.call(conv1.call(input)));
-        x = bn2.call(conv2.call(x));
-        var identity = downsample is null ? input : downsample.call(input);
+        var x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, input, Stride, 1)));
+        x = bn2.call(MixedPrecision.Conv(conv2, x, 1, 1));
+        var identity = _shortcut is not { } shortcut ? input
+            : input.dtype == shortcut.Conv.weight!.dtype ? downsample!.call(input)
+            : shortcut.Norm.call(MixedPrecision.Conv(shortcut.Conv, input, Stride, 0));
         var result = functional.relu(x + identity);
         return result.MoveToOuterDisposeScope();
     }

@@ -34,15 +34,10 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         config.Validate();
         Config = config;
         var stemWidth = config.Widths[0];
-        if (config.Stem == ResNetStem.Cifar)
-        {
-            conv1 = Conv2d(InputChannels, stemWidth, kernel_size: 3, stride: 1, padding: 1, bias: false);
-        }
-        else
-        {
-            conv1 = Conv2d(InputChannels, stemWidth, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        var (kernel, stemStride, stemPadding) = StemGeometry(config.Stem);
+        conv1 = Conv2d(InputChannels, stemWidth, kernel_size: kernel, stride: stemStride, padding: stemPadding, bias: false);
+        if (config.Stem == ResNetStem.ImageNet)
             maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
-        }
         bn1 = BatchNorm2d(stemWidth);
         register_module(nameof(conv1), conv1);
         register_module(nameof(bn1), bn1);
@@ -76,6 +71,13 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
     /// <summary>The shape this encoder was built with.</summary>
     public ResNetEncoderConfig Config { get; }
 
+    /// <summary>
+    /// The dtype the convolutions and BatchNorm layers compute in (null, the default: the input's, float32). Set to
+    /// bfloat16 by pretraining with <see cref="Training.TrainingPrecision.Bf16"/>: the weights stay float32 and are
+    /// cast per pass (<see cref="MixedPrecision"/>); the outputs are float32 either way. Not saved with the model.
+    /// </summary>
+    internal ScalarType? ComputeType { get; set; }
+
     /// <summary>Channels <c>C</c> of the tokens and of the pooled representation (the last width).</summary>
     public int Channels => Config.Channels;
 
@@ -91,15 +93,23 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
             throw new ArgumentException($"Expected images of shape (B, {InputChannels}, H, W), got [{string.Join(", ", input.shape)}].", nameof(input));
         using var scope = NewDisposeScope();
         var x = input_offset is null ? input : input - Offset(input.shape[2], input.shape[3]);
-        x = functional.relu(bn1.call(conv1.call(x)));
+        if (ComputeType is { } compute)
+            x = x.to(compute);
+        var (_, stride, padding) = StemGeometry(Config.Stem);
+        x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, x, stride, padding)));
         if (maxpool is not null)
             x = maxpool.call(x);
         foreach (var layer in layers)
             x = layer.call(x);
+        if (x.dtype != ScalarType.Float32)
+            x = x.to(ScalarType.Float32);
         var tokens = x.flatten(2).transpose(1, 2).contiguous();
         var pooled = tokens.mean([1]);
         return new EncoderOutput(tokens, pooled).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The stem convolution's kernel, stride and padding: 3×3 stride 1 (CIFAR) or 7×7 stride 2 (ImageNet).</summary>
+    private static (int Kernel, int Stride, int Padding) StemGeometry(ResNetStem stem) => stem == ResNetStem.Cifar ? (3, 1, 1) : (7, 2, 3);
 
     /// <summary>The input offset <c>(1, 3, h, w)</c> at the input's size (bilinear, antialiased when shrinking).</summary>
     private Tensor Offset(long h, long w)

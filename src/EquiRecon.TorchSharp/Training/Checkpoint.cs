@@ -21,7 +21,7 @@ internal sealed record CheckpointFingerprint(
     string? InitWeightsSha256, int FrozenStages,
     double LearningRate, double WeightDecay, double WarmupFraction, double MinLearningRateRatio, double? GradientClipNorm,
     IReadOnlyList<float> Mean, IReadOnlyList<float> Std,
-    string MethodSha256, string AugmentationSha256, string DataSha256)
+    string MethodSha256, string AugmentationSha256, string DataSha256, TrainingPrecision Precision = TrainingPrecision.Fp32)
 {
     /// <summary>Each setting that differs, named, with the checkpoint's value (<paramref name="other"/>) and this run's.</summary>
     public IEnumerable<string> Differences(CheckpointFingerprint other)
@@ -50,6 +50,7 @@ internal sealed record CheckpointFingerprint(
         if (MethodSha256 != other.MethodSha256) yield return D("method settings (objectives, loss weights, heads; SHA-256)", other.MethodSha256, MethodSha256);
         if (AugmentationSha256 != other.AugmentationSha256) yield return D("augmentation ranges (SHA-256)", other.AugmentationSha256, AugmentationSha256);
         if (DataSha256 != other.DataSha256) yield return D("data (SHA-256 of images, labels and class names)", other.DataSha256, DataSha256);
+        if (Precision != other.Precision) yield return D("precision", $"{other.Precision}", $"{Precision}");
     }
 
     /// <summary>Lower-case hex SHA-256 of <paramref name="value"/>'s JSON form (records of settings).</summary>

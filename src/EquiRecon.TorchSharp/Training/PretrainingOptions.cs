@@ -69,6 +69,14 @@ public sealed record PretrainingOptions
     /// </summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>
+    /// The encoder's arithmetic (default <see cref="TrainingPrecision.Fp32"/>). <see cref="TrainingPrecision.Bf16"/>
+    /// computes the encoder in bfloat16 on float32 master weights; on CPU it needs oneDNN's AVX-512 BF16 kernels
+    /// (<c>DNNL_MAX_CPU_ISA=ALL</c> on a CPU with them: below that level bfloat16 runs on reference kernels ~200× slower,
+    /// and the trainer refuses it). Measured in docs/benchmarks.md, "bf16".
+    /// </summary>
+    public TrainingPrecision Precision { get; init; }
+
     /// <summary>Write a checkpoint every this many steps (0 = only when stopping or finishing). Needs <see cref="CheckpointPath"/>.</summary>
     public int CheckpointEvery { get; init; }
 
@@ -149,5 +157,7 @@ public sealed record PretrainingOptions
         if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
             throw new ArgumentException("InitFrom is blank; give a model file or null.", nameof(InitFrom));
         ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));
+        if (!Enum.IsDefined(Precision))
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Fp32 or Bf16.");
     }
 }
