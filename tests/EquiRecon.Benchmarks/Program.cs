@@ -70,8 +70,11 @@ foreach (var name in options.Methods)
     var augSeconds = augClock.Elapsed.TotalSeconds;
 
     double flops;
+    // FLOPs are counted on the float32 model (the bf16 path calls its convolutions functionally, past the hooks); the
+    // same layers, the same count.
+    using (var counting = options.Precision == TrainingPrecision.Fp32 ? null : new Pretrainer(method, encoder, run with { Precision = TrainingPrecision.Fp32, Steps = 1 }, data))
     using (torch.NewDisposeScope())
-        flops = StepFlops.Count(trainer.Model, trainer.MakeInput(0));
+        flops = StepFlops.Count((counting ?? trainer).Model, (counting ?? trainer).MakeInput(0));
     trainer.TrainSteps(options.Warmup);
     var clock = Stopwatch.StartNew();
     trainer.TrainSteps(options.Steps);
