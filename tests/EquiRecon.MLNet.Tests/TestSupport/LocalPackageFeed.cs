@@ -158,7 +158,8 @@ internal sealed class LocalPackageFeed : IDisposable
         return stdout;
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The folder holding <c>EquiRecon.MLNet.sln</c>, above the test binaries.</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
