@@ -16,7 +16,7 @@ public enum InferenceRuntime
     /// <summary>
     /// ONNX Runtime: the encoder is exported to ONNX in memory (<c>EquiRecon.Onnx.OnnxExport</c>, no libtorch needed) and
     /// runs in an ONNX Runtime <c>InferenceSession</c>. The application references an ONNX Runtime package of version
-    /// 1.31.1 (<c>Microsoft.ML.OnnxRuntime</c> for the CPU, <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> /
+    /// 1.32.0 (<c>Microsoft.ML.OnnxRuntime</c> for the CPU, <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> /
     /// <c>.Gpu.Windows</c> for CUDA) and needs no TorchSharp backend to featurize.
     /// </summary>
     OnnxRuntime = 1,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EquiRecon.Cli.Running;
+using EquiRecon.TorchSharp.Data;
 using EquiRecon.TorchSharp.Encoders;
 using EquiRecon.TorchSharp.IO;
 using EquiRecon.TorchSharp.Methods;
@@ -14,6 +15,8 @@ namespace EquiRecon.Cli.Commands;
 /// </summary>
 internal static class PretrainCommand
 {
+    private const long Megapixel = 1_000_000;
+
     /// <summary>The options, so that tests can parse a command line into <see cref="PretrainSettings"/>.</summary>
     internal sealed class Options
     {
@@ -33,13 +36,16 @@ internal static class PretrainCommand
         public Option<int> CheckpointEvery { get; } = CliOptions.Int("--checkpoint-every", "Also write the checkpoint every N steps (0: only at the end or on Ctrl+C).", 0, minimum: 0);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from <out>/checkpoint.ckpt (a finished run is left as it is)." };
         public Option<bool> SkipUnreadable { get; } = new("--skip-unreadable") { Description = "Leave out images that cannot be decoded (their count and the first names are printed) instead of stopping at the first." };
+        public Option<int> MaxImageMegapixels { get; } = CliOptions.Int("--max-image-megapixels",
+            "Refuse images larger than this many megapixels, read from each file's header before it is decoded (with --skip-unreadable: leave them out).",
+            (int)(ImageFolder.DefaultMaxImagePixels / Megapixel));
         public Option<int> ReportEvery { get; } = CliOptions.Int("--report-every", "Report progress (progress bar or line, and a metrics.jsonl entry) every N steps.", PretrainingOptions.DefaultReportEvery);
         public Option<FileInfo?> Init { get; } = new("--init") { Description = "Start from the encoder weights of this model file (.equirecon); its architecture and mean/std are used (--encoder, when given, must match). The heads start fresh." };
         public Option<string> Precision { get; } = CliOptions.Precision();
         public Option<int> FreezeStages { get; } = CliOptions.Int("--freeze-stages", "Keep the stem and the first N residual stages of the encoder fixed (weights and BatchNorm statistics); 0 trains everything.", 0, minimum: 0);
 
         public IEnumerable<Option> All =>
-            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, SkipUnreadable, ReportEvery, Init, FreezeStages, Precision];
+            [Method, Data, Out, Steps, Epochs, Encoder, ImageSize, BatchSize, LearningRate, Device, Threads, Seed, LimitPerClass, CheckpointEvery, Resume, SkipUnreadable, MaxImageMegapixels, ReportEvery, Init, FreezeStages, Precision];
 
         /// <summary>The settings a successful parse stands for.</summary>
         /// <exception cref="CliException">The init file is missing or invalid, does not match <c>--encoder</c>, or <c>--freeze-stages</c> is too large.</exception>
@@ -102,6 +108,7 @@ internal static class PretrainCommand
                 LimitPerClass = parse.GetValue(LimitPerClass),
                 Resume = parse.GetValue(Resume),
                 SkipUnreadable = parse.GetValue(SkipUnreadable),
+                MaxImagePixels = parse.GetValue(MaxImageMegapixels) * Megapixel,
                 CommandLine = CliOptions.CommandLine(parse),
             };
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EquiRecon.MLNet;
 using EquiRecon.MLNet.Segmentation;
+using EquiRecon.TorchSharp.Data;
 using EquiRecon.TorchSharp.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -388,10 +389,12 @@ internal static class CamVidTransfer
         return (image, mask);
     }
 
+    /// <summary>Decodes a CamVid file with ML.NET (the segmentation step takes <see cref="MLImage"/>s), after the size check every image file gets (<see cref="ImageFile.ReadSize"/>).</summary>
     private static MLImage Load(string path)
     {
         try
         {
+            _ = ImageFile.ReadSize(path, ImageFolder.DefaultMaxImagePixels);
             return MLImage.CreateFromFile(path);
         }
 #pragma warning disable CA1031 // Decoders throw anything on a corrupt file; report the file.

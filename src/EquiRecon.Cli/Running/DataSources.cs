@@ -19,14 +19,15 @@ internal static class DataSources
     /// <summary>
     /// The pretraining images of <c>equirecon pretrain --data</c>: a CIFAR-10 binary folder (its training batches),
     /// a folder with a <c>train/</c> image folder, or an image folder. With <paramref name="skipped"/>, images that cannot
-    /// be decoded are left out and listed there (see <see cref="ImageFolder.Read"/>).
+    /// be decoded or have more than <paramref name="maxImagePixels"/> pixels are left out and listed there (see <see cref="ImageFolder.Read"/>).
     /// </summary>
-    public static ImageDataset ReadPretraining(string dir, int imageSize, int? limitPerClass, ICollection<string>? skipped = null)
+    public static ImageDataset ReadPretraining(string dir, int imageSize, int? limitPerClass, ICollection<string>? skipped = null,
+        long maxImagePixels = ImageFolder.DefaultMaxImagePixels)
     {
         if (IsCifarBinary(dir))
             return Balanced(ReadCifarBinary(dir, train: true, imageSize), limitPerClass, count: null);
         var root = HasSplits(dir) ? Path.Combine(dir, "train") : dir;
-        return ImageFolder.Read(root, imageSize, limitPerClass, skipped: skipped);
+        return ImageFolder.Read(root, imageSize, limitPerClass, skipped: skipped, maxImagePixels: maxImagePixels);
     }
 
     /// <summary>

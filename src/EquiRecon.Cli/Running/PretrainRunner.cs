@@ -45,6 +45,9 @@ internal sealed record PretrainSettings
     /// <summary>Leave out images that cannot be decoded (counted and named on the console) instead of stopping at the first.</summary>
     public bool SkipUnreadable { get; init; }
 
+    /// <summary>Largest width × height of an image, read from its header before decoding (a larger one is unreadable: an error, or left out with <see cref="SkipUnreadable"/>).</summary>
+    public long MaxImagePixels { get; init; } = ImageFolder.DefaultMaxImagePixels;
+
     /// <summary>Continue from <c>&lt;out&gt;/checkpoint.ckpt</c>.</summary>
     public bool Resume { get; init; }
 
@@ -87,7 +90,7 @@ internal static class PretrainRunner
         CliOptions.RequireDevice(settings.Options.Device);
         var clock = Stopwatch.StartNew();
         var skipped = settings.SkipUnreadable ? new List<string>() : null;
-        using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass, skipped);
+        using var data = DataSources.ReadPretraining(settings.DataPath, settings.ImageSize, settings.LimitPerClass, skipped, settings.MaxImagePixels);
         if (skipped is { Count: > 0 })
         {
             const int shown = 5;

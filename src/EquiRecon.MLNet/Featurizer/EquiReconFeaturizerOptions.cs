@@ -84,7 +84,7 @@ public sealed record EquiReconFeaturizerOptions
     /// Which runtime computes the forward passes: <see cref="InferenceRuntime.TorchSharp"/> (libtorch; the application
     /// references a TorchSharp backend such as <c>TorchSharp-cpu</c>) or <see cref="InferenceRuntime.OnnxRuntime"/> (the
     /// encoder is exported to ONNX in memory when the transformer is created and runs in an ONNX Runtime session; the
-    /// application references <c>Microsoft.ML.OnnxRuntime</c> 1.31.1, or a GPU build, and needs no TorchSharp backend).
+    /// application references <c>Microsoft.ML.OnnxRuntime</c> 1.32.0, or a GPU build, and needs no TorchSharp backend).
     /// Both give the same features within 1e-4 relative. <c>mlContext.GpuDeviceId</c> and <see cref="FallbackToCpu"/>
     /// apply to both (with ONNX Runtime: its CUDA execution provider). Saved with the model. Default
     /// <see cref="InferenceRuntime.TorchSharp"/>.

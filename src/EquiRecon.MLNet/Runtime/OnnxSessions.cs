@@ -12,8 +12,8 @@ namespace EquiRecon.MLNet.Runtime;
 /// </summary>
 internal static class OnnxSessions
 {
-    /// <summary>The ONNX Runtime version EquiRecon is built and tested against; the application's native package must match.</summary>
-    public const string OnnxRuntimeVersion = "1.31.1";
+    /// <summary>The ONNX Runtime version EquiRecon is built and tested against (<c>OnnxRuntimeVersion</c> in Directory.Packages.props; a test checks they agree); the application's native package must match.</summary>
+    public const string OnnxRuntimeVersion = "1.32.0";
 
     /// <summary>A session over the ONNX model <paramref name="onnx"/> for components created in <paramref name="env"/>.</summary>
     /// <param name="env">The environment whose <c>GpuDeviceId</c> and <c>FallbackToCpu</c> are read.</param>

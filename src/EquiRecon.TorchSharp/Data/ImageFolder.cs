@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using EquiRecon.TorchSharp.Runtime;
-using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torchvision.io;
@@ -10,18 +9,23 @@ namespace EquiRecon.TorchSharp.Data;
 
 /// <summary>
 /// Reader of the "image folder" layout: <c>root/&lt;class&gt;/&lt;image&gt;</c>, one subfolder per class (classes and
-/// files sorted by ordinal name, label = class index). Images are decoded once, in parallel, with
-/// TorchVision's <c>torchvision.io.read_image</c> into one preallocated uint8 tensor <c>(N, 3, H, W)</c>; grayscale
-/// images become three equal channels and an alpha channel is dropped. With the built-in SkiaSharp decoder every image
-/// is first checked with SkiaSharp's codec, so that a truncated file is an error naming the file and the codec's reason
-/// (<c>IncompleteInput</c>) rather than an image with grey or black rows.
+/// files sorted by ordinal name, label = class index). Images are decoded once, in parallel, into one preallocated uint8
+/// tensor <c>(N, 3, H, W)</c>; grayscale images become three equal channels and an alpha channel is dropped. Each file's
+/// size is read from its header first and an image above the pixel limit is refused before it is decoded; a truncated
+/// or undecodable file is an error naming the file and SkiaSharp's reason (<c>IncompleteInput</c>) rather than an image
+/// with grey or black rows.
 /// </summary>
 public static class ImageFolder
 {
     /// <summary>File extensions read (case-insensitive); other files are ignored.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
-    private static readonly Lazy<Imager> Skia = new(() => new SkiaImager());
+    /// <summary>
+    /// The default of <see cref="Read"/>'s <c>maxImagePixels</c>: 100 megapixels (e.g. 12,000 × 8,333), above what cameras and
+    /// phones write; decoding one takes about 2.5 GB while it is resized. The one home of this default (the CLI's
+    /// <c>--max-image-megapixels</c> reads it).
+    /// </summary>
+    public const long DefaultMaxImagePixels = 100_000_000;
 
     /// <summary>Reads every image below <paramref name="root"/>.</summary>
     /// <param name="root">The folder with one subfolder per class.</param>
@@ -36,15 +40,24 @@ public static class ImageFolder
     /// When given, images that cannot be read or decoded are left out and their paths added here (in file order);
     /// when null (default), the first such image stops reading with an <see cref="InvalidDataException"/> naming it.
     /// </param>
+    /// <param name="maxImagePixels">
+    /// Largest width × height of an image (default <see cref="DefaultMaxImagePixels"/>), read from the file's header before
+    /// it is decoded: a larger image is an <see cref="InvalidDataException"/> naming the file and its size (or, with
+    /// <paramref name="skipped"/>, left out), so memory is bounded by this limit rather than by what a file claims.
+    /// </param>
     /// <returns>uint8 images <c>(N, 3, H, W)</c>, int64 labels <c>(N)</c> and the class (subfolder) names.</returns>
     /// <remarks>
-    /// Decoding uses <c>torchvision.io.DefaultImager</c> when the application has set one, otherwise TorchVision's
-    /// SkiaSharp imager; the global default is never changed.
+    /// Images are decoded by SkiaSharp's codec (the pixels TorchVision's SkiaSharp imager gives), a JPEG at a reduced scale
+    /// when it is at least 8 times larger than <paramref name="imageSize"/>; an application that has set another
+    /// <c>torchvision.io.DefaultImager</c> gets that one (after the size check, where SkiaSharp recognises the format).
+    /// The global default is never changed.
     /// </remarks>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
     /// <exception cref="InvalidDataException">No class folders, a class without images, an image that does not decode (unless
     /// <paramref name="skipped"/> is given; then: no image decodes), or mixed sizes without <paramref name="imageSize"/>; the message names the folder or file.</exception>
-    public static ImageDataset Read(string root, int? imageSize = null, int? limitPerClass = null, int? maxDegreeOfParallelism = null, ICollection<string>? skipped = null)
+    /// <exception cref="ArgumentOutOfRangeException">A size, limit or count is below 1.</exception>
+    public static ImageDataset Read(string root, int? imageSize = null, int? limitPerClass = null, int? maxDegreeOfParallelism = null, ICollection<string>? skipped = null,
+        long maxImagePixels = DefaultMaxImagePixels)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         if (imageSize is { } size)
@@ -53,19 +66,21 @@ public static class ImageFolder
             ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(limitPerClass));
         if (maxDegreeOfParallelism is { } degree)
             ArgumentOutOfRangeException.ThrowIfLessThan(degree, 1, nameof(maxDegreeOfParallelism));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxImagePixels, 1, nameof(maxImagePixels));
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Image folder root '{root}' does not exist. Expected one subfolder per class: root/<class>/<image>.");
         TorchNative.EnsureLoaded();
 
         var (classNames, files) = ListFiles(root, limitPerClass);
-        return Decode(files, classNames, imageSize, maxDegreeOfParallelism, root, skipped);
+        return Decode(files, classNames, imageSize, maxDegreeOfParallelism, root, skipped, maxImagePixels);
     }
 
     /// <summary>Decodes <paramref name="files"/> in parallel into one dataset (shared by the folder readers); see <see cref="Read"/> for <paramref name="skipped"/>.</summary>
     internal static ImageDataset Decode(IReadOnlyList<(string Path, int Label)> files, IReadOnlyList<string> classNames,
-        int? imageSize, int? maxDegreeOfParallelism, string root, ICollection<string>? skipped = null)
+        int? imageSize, int? maxDegreeOfParallelism, string root, ICollection<string>? skipped = null, long maxImagePixels = DefaultMaxImagePixels)
     {
-        var imager = DefaultImager is NotImplementedImager ? Skia.Value : DefaultImager;
+        // SkiaSharp's codec unless the application has set another imager.
+        var imager = DefaultImager is NotImplementedImager or SkiaImager ? null : DefaultImager;
         var unreadable = new ConcurrentDictionary<int, string>();
 
         // The first (readable) image fixes the size when no size is requested.
@@ -80,7 +95,7 @@ public static class ImageFolder
             {
                 try
                 {
-                    using var first = Decode(files[i].Path, imager);
+                    using var first = ImageFile.Decode(files[i].Path, targetSide: null, maxImagePixels, imager);
                     (height, width) = (first.shape[1], first.shape[2]);
                 }
                 catch (InvalidDataException) when (skipped is not null)
@@ -104,7 +119,7 @@ public static class ImageFolder
             using var scope = NewDisposeScope();
             try
             {
-                image = Decode(files[i].Path, imager);
+                image = ImageFile.Decode(files[i].Path, imageSize, maxImagePixels, imager);
             }
             catch (InvalidDataException) when (skipped is not null)
             {
@@ -174,69 +189,6 @@ public static class ImageFolder
         }
         return (classDirs.Select(d => Path.GetFileName(d)).ToArray(), files);
     }
-
-    /// <summary>Decodes one file to uint8 <c>(3, H, W)</c>; any failure is an <see cref="InvalidDataException"/> naming the file and the reason.</summary>
-    private static Tensor Decode(string path, Imager imager)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"Image '{path}' could not be read: {e.Message}", e);
-        }
-        if (imager is SkiaImager)
-            CheckWithSkia(path, bytes);
-        Tensor image;
-        try
-        {
-            image = imager.DecodeImage(bytes, ImageReadMode.RGB);
-        }
-#pragma warning disable CA1031 // Decoders throw anything (SkiaSharp returns null bitmaps → NullReferenceException); report the file.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            throw new InvalidDataException($"Image '{path}' could not be decoded: {e.GetType().Name}: {e.Message}", e);
-        }
-        if (image.dtype != ScalarType.Byte || image.ndim != 3 || image.shape[0] != 3)
-        {
-            var (dtype, shape) = (image.dtype, TensorShapes.Shape(image));
-            image.Dispose();
-            throw new InvalidDataException($"Image '{path}' decoded to {dtype} of shape {shape}, expected uint8 (3, H, W).");
-        }
-        return image;
-    }
-
-    /// <summary>
-    /// Decodes <paramref name="bytes"/> with SkiaSharp's codec and throws unless it succeeds completely: SkiaSharp's
-    /// <c>SKBitmap.Decode</c> (what TorchVision's imager calls) returns null without a reason for an unknown format and
-    /// accepts a truncated file (<c>IncompleteInput</c>) with the missing rows left blank.
-    /// </summary>
-    private static void CheckWithSkia(string path, byte[] bytes)
-    {
-        using var stream = new MemoryStream(bytes, writable: false);
-        using var codec = SKCodec.Create(stream, out var created);
-        if (codec is null)
-            throw new InvalidDataException($"Image '{path}' could not be decoded: SkiaSharp does not recognise it as an image ({Reason(created)}).");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        if (info.Width <= 0 || info.Height <= 0)
-            throw new InvalidDataException($"Image '{path}' could not be decoded: it declares a size of {info.Width}×{info.Height}.");
-        using var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result != SKCodecResult.Success)
-            throw new InvalidDataException($"Image '{path}' could not be decoded: {Reason(result)}.");
-    }
-
-    private static string Reason(SKCodecResult result) => result switch
-    {
-        SKCodecResult.IncompleteInput => "the file is truncated (SkiaSharp: IncompleteInput)",
-        SKCodecResult.ErrorInInput => "the file is corrupt (SkiaSharp: ErrorInInput)",
-        SKCodecResult.InvalidInput => "SkiaSharp: InvalidInput",
-        SKCodecResult.Unimplemented => "an unsupported format (SkiaSharp: Unimplemented)",
-        _ => "SkiaSharp: " + result,
-    };
 
     /// <summary>Resizes the shorter side to <paramref name="side"/> (bilinear, antialiased) and centre-crops to a square.</summary>
     internal static Tensor ResizeAndCrop(Tensor image, int side)

@@ -271,8 +271,8 @@ public static class ModelFile
             throw new ModelFileException($"{source}: the method '{m.Method}' is unknown; expected one of {string.Join(", ", KnownMethods.Order(StringComparer.Ordinal))}.");
         if (m.InputSize is < ModelFileLimits.MinInputSize or > ModelFileLimits.MaxInputSize)
             throw new ModelFileException($"{source}: input size {m.InputSize} is outside [{ModelFileLimits.MinInputSize}, {ModelFileLimits.MaxInputSize}].");
-        if (m.Mean is null || m.Std is null || m.Mean.Count != 3 || m.Std.Count != 3 || m.Mean.Any(v => !float.IsFinite(v)) || m.Std.Any(s => !float.IsFinite(s) || !(s > 0)))
-            throw new ModelFileException($"{source}: normalisation needs 3 finite means and 3 finite, positive standard deviations.");
+        if ((ModelFileLimits.MeanProblem(m.Mean) ?? ModelFileLimits.StdProblem(m.Std)) is { } normalization)
+            throw new ModelFileException($"{source}: the manifest's normalisation is refused: {normalization}.");
         if (m.Encoder is null)
             throw new ModelFileException($"{source}: the manifest has no encoder.");
         if (m.LibraryVersion is null || m.LibraryVersion.Length > ModelFileLimits.MaxTextLength)

@@ -94,10 +94,10 @@ public sealed record PretrainingOptions
     /// <summary>Report progress every this many steps (default <see cref="DefaultReportEvery"/>, 10), and at the last step.</summary>
     public int ReportEvery { get; init; } = DefaultReportEvery;
 
-    /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels (default CIFAR-10's).</summary>
+    /// <summary>Per-channel RGB mean subtracted from [0, 1] pixels (default CIFAR-10's); within the model file's bounds (docs/method.md), checked by <see cref="Validate"/>.</summary>
     public IReadOnlyList<float> Mean { get; init; } = ImageTensors.Cifar10Mean;
 
-    /// <summary>Per-channel RGB standard deviation (default CIFAR-10's).</summary>
+    /// <summary>Per-channel RGB standard deviation (default CIFAR-10's); within the model file's bounds (docs/method.md), checked by <see cref="Validate"/>.</summary>
     public IReadOnlyList<float> Std { get; init; } = ImageTensors.Cifar10Std;
 
     /// <summary>
@@ -150,10 +150,11 @@ public sealed record PretrainingOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConsecutiveSkippedSteps, nameof(MaxConsecutiveSkippedSteps));
         if (Threads is <= 0)
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be positive.");
-        if (Mean is null || Mean.Count != 3 || Mean.Any(m => !float.IsFinite(m)))
-            throw new ArgumentException("Mean needs 3 finite values (R, G, B).", nameof(Mean));
-        if (Std is null || Std.Count != 3 || Std.Any(s => !float.IsFinite(s) || s <= 0f))
-            throw new ArgumentException("Std needs 3 finite positive values (R, G, B).", nameof(Std));
+        // The run's statistics go into its model file: the model file's rule, checked before training rather than at the save.
+        if (ModelFileLimits.MeanProblem(Mean) is { } meanProblem)
+            throw new ArgumentException($"Mean: {meanProblem}.", nameof(Mean));
+        if (ModelFileLimits.StdProblem(Std) is { } stdProblem)
+            throw new ArgumentException($"Std: {stdProblem}.", nameof(Std));
         if (InitFrom is not null && string.IsNullOrWhiteSpace(InitFrom))
             throw new ArgumentException("InitFrom is blank; give a model file or null.", nameof(InitFrom));
         ArgumentOutOfRangeException.ThrowIfNegative(FrozenStages, nameof(FrozenStages));

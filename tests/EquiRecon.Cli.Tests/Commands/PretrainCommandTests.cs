@@ -126,6 +126,29 @@ public sealed class PretrainCommandTests
     }
 
     [Fact]
+    public void An_image_whose_header_claims_a_huge_size_stops_pretraining_naming_it_and_is_skipped_with_skip_unreadable()
+    {
+        using var dir = new TempDir();
+        var data = TinyData.WriteImageFolder(dir.Sub("data"), perClass: 4);
+        var huge = PngForge.WriteClaimingSize(Path.Combine(Directory.GetDirectories(data)[0], "0-huge.png"), 100_000, 100_000);
+        string[] args = ["pretrain", "--method", "vicreg", "--data", data, "--image-size", "16", "--batch-size", "4", "--steps", "1", "--threads", "1"];
+
+        var (code, _, error) = Cli.Run([.. args, "--out", dir.Sub("out1")]);
+        code.Should().NotBe(0);
+        error.Should().Contain($"Image '{huge}' is 100000×100000 pixels (10000 megapixels), more than the limit of 100 megapixels")
+            .And.NotContain("   at ").And.NotContain("AggregateException");
+
+        var (skipCode, output, skipError) = Cli.Run([.. args, "--out", dir.Sub("out2"), "--skip-unreadable"]);
+        skipCode.Should().Be(0, skipError + output);
+        output.Should().Contain($"Skipped 1 unreadable image (--skip-unreadable): {huge}.");
+
+        // The limit is an option: at 1 megapixel the 100-pixel images pass and the huge one is still refused.
+        var (strictCode, _, strictError) = Cli.Run([.. args, "--out", dir.Sub("out3"), "--max-image-megapixels", "1"]);
+        strictCode.Should().NotBe(0);
+        strictError.Should().Contain("more than the limit of 1 megapixels");
+    }
+
+    [Fact]
     public void Resume_without_a_checkpoint_says_it_starts_fresh()
     {
         using var dir = new TempDir();

@@ -103,7 +103,7 @@ public sealed class PackageInstallTests
         string app = temp.File("app");
         string program = FeaturizeProgram.Replace("ENCODER_ARGUMENT", "runtime: InferenceRuntime.OnnxRuntime", StringComparison.Ordinal)
             .Replace("sealed class Input", NativeTorchCheck + "\nsealed class Input", StringComparison.Ordinal);
-        string stdout = feed.RunConsoleApp(app, ["EquiRecon.MLNet"], new Dictionary<string, string> { ["Microsoft.ML.OnnxRuntime"] = "1.31.1" }, program, image, "32");
+        string stdout = feed.RunConsoleApp(app, ["EquiRecon.MLNet"], new Dictionary<string, string> { ["Microsoft.ML.OnnxRuntime"] = EquiRecon.MLNet.Runtime.OnnxSessions.OnnxRuntimeVersion }, program, image, "32");
 
         stdout.Should().Contain("native torch libraries loaded: none");
         stdout.Should().MatchRegex("torchsharp runtime: .*needs TorchSharp's native backend.*TorchSharp-cpu.*Runtime = OnnxRuntime",

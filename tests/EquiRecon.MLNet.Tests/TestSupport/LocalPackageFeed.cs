@@ -158,7 +158,8 @@ internal sealed class LocalPackageFeed : IDisposable
         return stdout;
     }
 
-    private static string RepositoryRoot() => EquiRecon.TestSupport.RepositoryRoot.Find();
+    /// <summary>The folder holding <c>EquiRecon.MLNet.sln</c>, above the test binaries.</summary>
+    internal static string RepositoryRoot() => EquiRecon.TestSupport.RepositoryRoot.Find();
 
     private static string GlobalPackagesFolder()
         => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured

@@ -10,7 +10,8 @@ namespace EquiRecon.TorchSharp.Tests.IO;
 /// <summary>The checks of issue 14: integrity over manifest and weights, bounded reads, manifest bounds, tensor checks.</summary>
 public sealed class ModelFileIntegrityTests
 {
-    private static byte[] TinyModelFile(Action<ResNetEncoder>? change = null)
+    /// <summary>A tiny encoder's model file (mean 0.5, std 0.25), optionally with its weights changed first.</summary>
+    internal static byte[] TinyModelFile(Action<ResNetEncoder>? change = null)
     {
         using var dir = new TempDir();
         torch.manual_seed(4);
@@ -80,11 +81,10 @@ public sealed class ModelFileIntegrityTests
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(8L << 20);
     }
 
+    // The normalisation statistics' cases are in ModelFileNormalizationTests.
     [Theory]
     [InlineData("inputSize", "-3", "*input size -3*")]
     [InlineData("inputSize", "100000", "*input size 100000*")]
-    [InlineData("std", "[0.25, 0, 0.25]", "*positive standard deviations*")]
-    [InlineData("mean", "[0.5, 1e39, 0.5]", "*")]
     [InlineData("method", "\"mystery\"", "*method 'mystery' is unknown*")]
     [InlineData("formatVersion", "3", "*format version 3*")]
     [InlineData("inputSize", "1e30", "*manifest is not valid JSON*")]
