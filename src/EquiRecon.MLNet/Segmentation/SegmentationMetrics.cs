@@ -19,6 +19,7 @@ public sealed class SegmentationMetrics
         MeanIoU = scores.MeanIoU;
         PixelAccuracy = scores.PixelAccuracy;
         PerClassIoU = scores.ClassIoU;
+        PerClassF1 = scores.ClassF1;
         Pixels = scores.Pixels;
         Images = images;
     }
@@ -34,6 +35,9 @@ public sealed class SegmentationMetrics
 
     /// <summary>IoU of each class <c>0 … K−1</c>; <see cref="double.NaN"/> for a class with an empty union.</summary>
     public IReadOnlyList<double> PerClassIoU { get; }
+
+    /// <summary>F1 score (Dice) of each class <c>0 … K−1</c>; <see cref="double.NaN"/> for a class in neither masks nor predictions.</summary>
+    public IReadOnlyList<double> PerClassF1 { get; }
 
     /// <summary>Number of pixels scored.</summary>
     public long Pixels { get; }
@@ -106,17 +110,22 @@ public sealed class SegmentationMetrics
     /// <param name="predicted">Predicted class of every pixel, in <c>[0, classes)</c>.</param>
     /// <param name="target">True class of every pixel, same length.</param>
     /// <param name="classes">Number of classes <c>K</c>, at least 2.</param>
+    /// <param name="ignoreClass">A target value outside <c>[0, classes)</c> whose pixels are not scored (e.g. 255); null (default): none.</param>
     /// <returns>The metrics (<see cref="Images"/> is 1).</returns>
-    /// <exception cref="ArgumentException">The lengths differ, are zero, or a class is out of range.</exception>
-    public static SegmentationMetrics Compute(ReadOnlySpan<int> predicted, ReadOnlySpan<int> target, int classes)
+    /// <exception cref="ArgumentException">The lengths differ, are zero, a class is out of range, or every pixel is ignored.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreClass"/> lies in <c>[0, classes)</c>.</exception>
+    public static SegmentationMetrics Compute(ReadOnlySpan<int> predicted, ReadOnlySpan<int> target, int classes, int? ignoreClass = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        SegmentationScores.CheckIgnoreClass(ignoreClass, classes);
         if (predicted.Length != target.Length || target.IsEmpty)
             throw new ArgumentException($"Expected two non-empty arrays of the same length, got {predicted.Length} predicted and {target.Length} target values.", nameof(predicted));
         var confusion = new long[classes, classes];
         for (int i = 0; i < target.Length; i++)
         {
             int t = target[i], p = predicted[i];
+            if (t == ignoreClass)
+                continue;
             if ((uint)t >= (uint)classes || (uint)p >= (uint)classes)
                 throw new ArgumentException($"Classes must be in [0, {classes}); pixel {i} has target {t} and prediction {p}.", nameof(target));
             confusion[t, p]++;

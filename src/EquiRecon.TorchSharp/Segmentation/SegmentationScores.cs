@@ -13,12 +13,20 @@ namespace EquiRecon.TorchSharp.Segmentation;
 /// <param name="Pixels">Number of pixels scored.</param>
 public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IReadOnlyList<double> ClassIoU, long Pixels)
 {
+    /// <summary>F1 score (Dice) of each class <c>0 … K−1</c>: <c>2·TP / (2·TP + FP + FN)</c>; <see cref="double.NaN"/> for a class in neither target nor prediction.</summary>
+    public IReadOnlyList<double> ClassF1 { get; init; } = [];
+
     /// <summary>Scores predicted classes against target classes, both int64 of the same shape (e.g. <c>(N, H, W)</c>).</summary>
     /// <param name="predicted">Predicted classes in <c>[0, classes)</c>.</param>
-    /// <param name="target">Target classes in <c>[0, classes)</c>, same shape as <paramref name="predicted"/>.</param>
+    /// <param name="target">Target classes in <c>[0, classes)</c>, or <paramref name="ignoreClass"/>; same shape as <paramref name="predicted"/>.</param>
     /// <param name="classes">Number of classes <c>K</c>, at least 2.</param>
-    /// <exception cref="ArgumentException">Shapes differ, a tensor is empty or not integral, or a class is out of range.</exception>
-    public static SegmentationScores Compute(Tensor predicted, Tensor target, int classes)
+    /// <param name="ignoreClass">
+    /// A target value outside <c>[0, classes)</c> whose pixels are not scored (e.g. CamVid's void, or 255), whatever is
+    /// predicted there; null (default): every pixel is scored.
+    /// </param>
+    /// <exception cref="ArgumentException">Shapes differ, a tensor is empty or not integral, a class is out of range,
+    /// <paramref name="ignoreClass"/> is a scored class, or every pixel is ignored.</exception>
+    public static SegmentationScores Compute(Tensor predicted, Tensor target, int classes, int? ignoreClass = null)
     {
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(target);
@@ -29,9 +37,18 @@ public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IR
             throw new ArgumentException("No pixels to score.", nameof(target));
         if (predicted.is_floating_point() || target.is_floating_point())
             throw new ArgumentException($"Expected integer classes, got dtypes {predicted.dtype} and {target.dtype}.", nameof(predicted));
+        CheckIgnoreClass(ignoreClass, classes);
         using var scope = NewDisposeScope();
         var p = predicted.flatten().to(ScalarType.Int64);
         var t = target.flatten().to(ScalarType.Int64, p.device);
+        if (ignoreClass is int ignore)
+        {
+            var kept = t.ne(ignore);
+            if (!kept.any().item<bool>())
+                throw new ArgumentException($"Every target pixel is the ignore class {ignore.ToString(CultureInfo.InvariantCulture)}: no pixels to score.", nameof(target));
+            p = p.masked_select(kept);
+            t = t.masked_select(kept);
+        }
         foreach (var (values, name) in new[] { (p, nameof(predicted)), (t, nameof(target)) })
         {
             var min = values.min().item<long>();
@@ -80,7 +97,26 @@ public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IR
             var union = rows[k] + columns[k] - diagonal[k];
             iou[k] = union > 0 ? diagonal[k] / union : double.NaN;
         }
+        var f1 = new double[classes];
+        for (var k = 0; k < classes; k++)
+            f1[k] = rows[k] + columns[k] > 0 ? 2 * diagonal[k] / (rows[k] + columns[k]) : double.NaN;
         var present = iou.Where(v => !double.IsNaN(v)).ToArray();
-        return new SegmentationScores(present.Average(), diagonal.Sum() / total, Array.AsReadOnly(iou), (long)total);
+        return new SegmentationScores(present.Average(), diagonal.Sum() / total, Array.AsReadOnly(iou), (long)total) { ClassF1 = Array.AsReadOnly(f1) };
+    }
+
+    /// <summary>
+    /// The one rule for an ignore class, shared by scoring and training: it must lie outside the scored classes
+    /// <c>[0, classes)</c> (a class that is scored cannot also be ignored).
+    /// </summary>
+    /// <param name="ignoreClass">The ignore class, or null (always accepted).</param>
+    /// <param name="classes">Number of scored classes <c>K</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ignoreClass"/> lies in <c>[0, classes)</c>.</exception>
+    public static void CheckIgnoreClass(int? ignoreClass, int classes)
+    {
+        if (ignoreClass is int ignore && ignore >= 0 && ignore < classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ignoreClass), ignore, string.Create(CultureInfo.InvariantCulture,
+                $"The ignore class must lie outside the scored classes [0, {classes}) (e.g. {classes} or 255); got {ignore}."));
+        }
     }
 }

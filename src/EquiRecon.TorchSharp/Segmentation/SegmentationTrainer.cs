@@ -39,7 +39,8 @@ public static class SegmentationTrainer
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         options ??= new SegmentationTrainingOptions();
         options.Validate();
-        CheckPair(images, labels, classes);
+        SegmentationScores.CheckIgnoreClass(options.IgnoreClass, classes);
+        CheckPair(images, labels, classes, options.IgnoreClass);
 
         using var generator = new Generator(unchecked((ulong)options.Seed));
         // Created outside any dispose scope: the scope would dispose the module's parameters.
@@ -50,7 +51,8 @@ public static class SegmentationTrainer
             using var scope = NewDisposeScope();
             var (features, normalized) = Features(encoder, images, options.EncoderScale, options.EncodeBatchSize);
             var target = labels.to(ScalarType.Int64, encoder.Device);
-            var weight = options.BalanceClasses ? ClassWeights(target, classes) : null;
+            var weight = options.BalanceClasses ? ClassWeights(target, classes, options.IgnoreClass) : null;
+            var ignoreIndex = options.IgnoreClass ?? -100; // libtorch's default: no label is -100
             using var optimizer = optim.Adam(head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
             head.train();
             using var guard = new Training.FiniteStepGuard(head.parameters(), head) { InjectNonFinite = injectNonFinite };
@@ -65,7 +67,7 @@ public static class SegmentationTrainer
                     using var stepScope = NewDisposeScope();
                     var index = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
                     guard.Step(optimizer, () => nn.functional.cross_entropy(
-                            head.call(features.index_select(0, index), normalized.index_select(0, index)), target.index_select(0, index), weight),
+                            head.call(features.index_select(0, index), normalized.index_select(0, index)), target.index_select(0, index), weight, ignore_index: ignoreIndex),
                         clipNorm: null, () => string.Create(CultureInfo.InvariantCulture, $"segmentation head, epoch {epoch + 1} of {options.Epochs}"));
                 }
             }
@@ -118,15 +120,18 @@ public static class SegmentationTrainer
     }
 
     /// <summary>Inverse pixel frequency of each class <c>(K)</c>, normalized to mean 1 over the classes present (absent classes weigh 0).</summary>
-    private static Tensor ClassWeights(Tensor target, int classes)
+    private static Tensor ClassWeights(Tensor target, int classes, int? ignoreClass)
     {
-        var counts = target.flatten().bincount(null, classes).to(ScalarType.Float32);
+        var labels = target.flatten();
+        if (ignoreClass is int ignore)
+            labels = labels.masked_select(labels.ne(ignore));
+        var counts = labels.bincount(null, classes).to(ScalarType.Float32);
         var present = counts > 0;
         var inverse = where(present, counts.sum() / counts.clamp_min(1), zeros_like(counts));
         return inverse * (present.sum().to(ScalarType.Float32) / inverse.sum());
     }
 
-    private static void CheckPair(Tensor images, Tensor labels, int classes)
+    private static void CheckPair(Tensor images, Tensor labels, int classes, int? ignoreClass)
     {
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[0] < 1)
             throw new ArgumentException($"Expected images of shape (N, 3, H, W) with N ≥ 1, got {TensorShapes.Shape(images)}.", nameof(images));
@@ -135,9 +140,12 @@ public static class SegmentationTrainer
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected int64 class indices, got dtype {labels.dtype}.", nameof(labels));
         using var scope = NewDisposeScope();
-        var min = labels.min().item<long>();
-        var max = labels.max().item<long>();
+        var scored = ignoreClass is int ignore ? labels.masked_select(labels.ne(ignore)) : labels.flatten();
+        if (scored.numel() == 0)
+            throw new ArgumentException($"Every label is the ignore class {ignoreClass}: nothing to train on.", nameof(labels));
+        var min = scored.min().item<long>();
+        var max = scored.max().item<long>();
         if (min < 0 || max >= classes)
-            throw new ArgumentException($"Labels must be classes in [0, {classes.ToString(CultureInfo.InvariantCulture)}), found values from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.", nameof(labels));
+            throw new ArgumentException($"Labels must be classes in [0, {classes.ToString(CultureInfo.InvariantCulture)}){(ignoreClass is null ? "" : " or the ignore class " + ignoreClass)}, found values from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.", nameof(labels));
     }
 }

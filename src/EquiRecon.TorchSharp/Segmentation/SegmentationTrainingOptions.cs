@@ -37,6 +37,13 @@ public sealed record SegmentationTrainingOptions
     /// <summary>Seed of the head's initial weights and of the shuffling. Default 0.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// A label value outside <c>[0, classes)</c> whose pixels are left out of the loss and of the class weights (e.g. CamVid's
+    /// void, or 255); score with the same value (<see cref="SegmentationScores.Compute"/>'s <c>ignoreClass</c>). Default null:
+    /// every pixel is a class.
+    /// </summary>
+    public int? IgnoreClass { get; init; }
+
     /// <summary>Images per encoder forward pass when the frozen features are computed. Default 64.</summary>
     public int EncodeBatchSize { get; init; } = 64;
 

@@ -190,6 +190,15 @@ public sealed class SegmentationTests(ITestOutputHelper output)
         (fromView.Images, fromView.Pixels).Should().Be((2, 8L));
         fromArrays.MeanIoU.Should().Be(fromView.MeanIoU);
         fromArrays.PerClassIoU.Should().Equal(fromView.PerClassIoU);
+        // F1 (Dice): class 0 = 2·1 / (3 + 2), class 1 = 2·4 / (5 + 6).
+        fromView.PerClassF1[0].Should().BeApproximately(2 / 5.0, 1e-12);
+        fromView.PerClassF1[1].Should().BeApproximately(8 / 11.0, 1e-12);
+        // An ignore class outside [0, 2): its pixels are left out whatever was predicted there.
+        var withVoid = SegmentationMetrics.Compute([1, 1, 1, 0, 0, 1, 1, 1, 0, 1], [1, 0, 1, 1, 0, 0, 1, 1, 255, 255], 2, ignoreClass: 255);
+        withVoid.PerClassIoU.Should().Equal(fromArrays.PerClassIoU);
+        withVoid.Pixels.Should().Be(8);
+        var inside = () => SegmentationMetrics.Compute([0, 1], [0, 1], 2, ignoreClass: 0);
+        inside.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("ignoreClass");
 
         var missing = () => SegmentationMetrics.Evaluate(mlContext.Data.LoadFromEnumerable(rows), predictedColumnName: "Prediction");
         missing.Should().Throw<ArgumentOutOfRangeException>().WithMessage("Could not find predicted column 'Prediction' (expected Vector<Single, 4>*");

@@ -191,6 +191,70 @@ public sealed class SegmentationTests
         scores.Pixels.Should().Be(6);
         var outOfRange = () => SegmentationScores.Compute(predicted, target, 2);
         outOfRange.Should().Throw<ArgumentException>().WithMessage("*[0, 2)*");
+        // F1 (Dice) = 2 TP / (row + column): class 0 = 2·1 / (2 + 2), class 1 = 2·2 / (2 + 3), class 2 = 2·1 / (2 + 1).
+        scores.ClassF1[0].Should().BeApproximately(0.5, 1e-12);
+        scores.ClassF1[1].Should().BeApproximately(0.8, 1e-12);
+        scores.ClassF1[2].Should().BeApproximately(2 / 3.0, 1e-12);
+        double.IsNaN(scores.ClassF1[3]).Should().BeTrue();
+    }
+
+    [Fact]
+    public void An_ignore_class_leaves_its_pixels_out_of_the_scores_and_must_lie_outside_the_classes()
+    {
+        using var scope = NewDisposeScope();
+        // The same pixels as above plus three void pixels (255) predicted as anything.
+        var target = tensor(new long[] { 0, 0, 1, 1, 2, 2, 255, 255, 255 }).view(1, 3, 3);
+        var predicted = tensor(new long[] { 0, 1, 1, 1, 2, 0, 0, 1, 2 }).view(1, 3, 3);
+
+        var scores = SegmentationScores.Compute(predicted, target, 4, ignoreClass: 255);
+
+        scores.Pixels.Should().Be(6);
+        scores.MeanIoU.Should().BeApproximately(0.5, 1e-12, "the void pixels change nothing");
+        scores.PixelAccuracy.Should().BeApproximately(4 / 6.0, 1e-12);
+        var unscored = () => SegmentationScores.Compute(predicted, target, 4);
+        unscored.Should().Throw<ArgumentException>().WithMessage("*[0, 4)*255*");
+        var inside = () => SegmentationScores.Compute(predicted, target, 4, ignoreClass: 1);
+        inside.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("ignoreClass").WithMessage("*outside the scored classes [0, 4)*");
+        var allVoid = () => SegmentationScores.Compute(predicted, full(1, 3, 3, 255L), 4, ignoreClass: 255);
+        allVoid.Should().Throw<ArgumentException>().WithMessage("*ignore class 255*");
+    }
+
+    [Fact]
+    public void Training_with_an_ignore_class_leaves_its_pixels_out_of_the_loss_and_the_class_weights()
+    {
+        // The top half of every label map is void (255). Without the ignore class libtorch's cross-entropy refuses label
+        // 255 for 2 classes, and class balancing would count it; with it the head learns from the bottom half only.
+        using var temp = new TempDir();
+        using var encoder = TinyEncoder(temp);
+        using var scope = NewDisposeScope();
+        var (images, labels) = Squares(24, size: 32, seed: 1);
+        var (testImages, testLabels) = Squares(16, size: 32, seed: 2);
+        var withVoid = labels.clone();
+        withVoid[.., ..16, ..] = 255L;
+        var options = new SegmentationTrainingOptions { ImageSkip = true, BalanceClasses = true, Hidden = 8, Epochs = 10, BatchSize = 8, LearningRate = 1e-2, Seed = 3, IgnoreClass = 255 };
+        var threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            using var head = SegmentationTrainer.Fit(encoder, images, withVoid, 2, options);
+            var predicted = SegmentationTrainer.Predict(encoder, head, testImages);
+            var testVoid = testLabels.clone();
+            testVoid[.., ..16, ..] = 255L;
+            var scores = SegmentationScores.Compute(predicted, testVoid, 2, ignoreClass: 255);
+            scores.Pixels.Should().Be(16 * 16 * 32);
+            scores.MeanIoU.Should().BeGreaterThan(SegmentationScores.Compute(zeros_like(testLabels), testVoid, 2, ignoreClass: 255).MeanIoU + 0.1);
+
+            var inside = () => SegmentationTrainer.Fit(encoder, images, withVoid, 2, options with { IgnoreClass = 1 });
+            inside.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("ignoreClass");
+            var unignored = () => SegmentationTrainer.Fit(encoder, images, withVoid, 2, options with { IgnoreClass = null });
+            unignored.Should().Throw<ArgumentException>().WithMessage("*[0, 2)*255*");
+            var allVoid = () => SegmentationTrainer.Fit(encoder, images, full_like(labels, 255L), 2, options);
+            allVoid.Should().Throw<ArgumentException>().WithMessage("*ignore class 255*");
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
     }
 
     /// <summary>A 4-stage tiny encoder trained (nominally) at 16 px: 16 channels, stride 8.</summary>
