@@ -124,7 +124,7 @@ internal static class CliOptions
         PrecisionNames, PrecisionNames[0]);
 
     /// <summary>A <c>--precision</c> value as the enum.</summary>
-    public static TrainingPrecision ParsePrecision(string name) => (TrainingPrecision)PrecisionNames.ToList().IndexOf(name);
+    public static TrainingPrecision ParsePrecision(string name) => Enum.Parse<TrainingPrecision>(name, ignoreCase: true);
 
     /// <summary>The <c>--part</c> option of the probes.</summary>
     public static Option<string> Part(string defaultValue = "all") => OneOf("--part",

@@ -63,11 +63,9 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, input, Stride, 1)));
-        x = bn2.call(MixedPrecision.Conv(conv2, x, 1, 1));
-        var identity = _shortcut is not { } shortcut ? input
-            : input.dtype == shortcut.Conv.weight!.dtype ? downsample!.call(input)
-            : shortcut.Norm.call(MixedPrecision.Conv(shortcut.Conv, input, Stride, 0));
+        var x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, input)));
+        x = bn2.call(MixedPrecision.Conv(conv2, x));
+        var identity = _shortcut is { } shortcut ? shortcut.Norm.call(MixedPrecision.Conv(shortcut.Conv, input)) : input;
         var result = functional.relu(x + identity);
         return result.MoveToOuterDisposeScope();
     }

@@ -10,12 +10,12 @@ namespace EquiRecon.TorchSharp.Encoders;
 /// </summary>
 internal static class MixedPrecision
 {
-    /// <summary><paramref name="conv"/> applied to <paramref name="x"/> in <paramref name="x"/>'s dtype (stride and padding given: the callers' own).</summary>
-    public static Tensor Conv(Conv2d conv, Tensor x, long stride, long padding)
+    /// <summary><paramref name="conv"/> applied to <paramref name="x"/> in <paramref name="x"/>'s dtype, with the module's own stride and padding.</summary>
+    public static Tensor Conv(Conv2d conv, Tensor x)
     {
         var weight = conv.weight!;
         if (x.dtype == weight.dtype)
             return conv.call(x);
-        return nn.functional.conv2d(x, weight.to(x.dtype), conv.bias?.to(x.dtype), strides: [stride, stride], padding: [padding, padding]);
+        return nn.functional.conv2d(x, weight.to(x.dtype), conv.bias?.to(x.dtype), strides: conv.stride, padding: conv.padding);
     }
 }

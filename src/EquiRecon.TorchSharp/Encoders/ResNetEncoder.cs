@@ -34,10 +34,15 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         config.Validate();
         Config = config;
         var stemWidth = config.Widths[0];
-        var (kernel, stemStride, stemPadding) = StemGeometry(config.Stem);
-        conv1 = Conv2d(InputChannels, stemWidth, kernel_size: kernel, stride: stemStride, padding: stemPadding, bias: false);
-        if (config.Stem == ResNetStem.ImageNet)
+        if (config.Stem == ResNetStem.Cifar)
+        {
+            conv1 = Conv2d(InputChannels, stemWidth, kernel_size: 3, stride: 1, padding: 1, bias: false);
+        }
+        else
+        {
+            conv1 = Conv2d(InputChannels, stemWidth, kernel_size: 7, stride: 2, padding: 3, bias: false);
             maxpool = MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
+        }
         bn1 = BatchNorm2d(stemWidth);
         register_module(nameof(conv1), conv1);
         register_module(nameof(bn1), bn1);
@@ -95,8 +100,7 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         var x = input_offset is null ? input : input - Offset(input.shape[2], input.shape[3]);
         if (ComputeType is { } compute)
             x = x.to(compute);
-        var (_, stride, padding) = StemGeometry(Config.Stem);
-        x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, x, stride, padding)));
+        x = functional.relu(bn1.call(MixedPrecision.Conv(conv1, x)));
         if (maxpool is not null)
             x = maxpool.call(x);
         foreach (var layer in layers)
@@ -107,9 +111,6 @@ public sealed class ResNetEncoder : Module<Tensor, EncoderOutput>
         var pooled = tokens.mean([1]);
         return new EncoderOutput(tokens, pooled).MoveToOuterDisposeScope();
     }
-
-    /// <summary>The stem convolution's kernel, stride and padding: 3×3 stride 1 (CIFAR) or 7×7 stride 2 (ImageNet).</summary>
-    private static (int Kernel, int Stride, int Padding) StemGeometry(ResNetStem stem) => stem == ResNetStem.Cifar ? (3, 1, 1) : (7, 2, 3);
 
     /// <summary>The input offset <c>(1, 3, h, w)</c> at the input's size (bilinear, antialiased when shrinking).</summary>
     private Tensor Offset(long h, long w)

@@ -35,6 +35,16 @@ internal static partial class OneDnnCpuIsa
     internal static bool IsDeterministic =>
         RuntimeInformation.ProcessArchitecture != Architecture.X64 || string.Equals(InForce, DeterministicCap, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether the level in force has oneDNN's bfloat16 kernels: false at the levels below AVX-512 BF16 (where bfloat16
+    /// runs on reference kernels, about 200× slower than float32), true otherwise and off x64.
+    /// </summary>
+    internal static bool HasBFloat16Kernels =>
+        InForce is not { } level || !LevelsWithoutBFloat16.Contains(level, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>oneDNN's <see cref="Variable"/> levels below AVX-512 BF16.</summary>
+    private static readonly string[] LevelsWithoutBFloat16 = ["SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_VNNI"];
+
     /// <summary>Whether the environment asks for a deterministic process (<see cref="DeterministicVariable"/> is 1 or true).</summary>
     internal static bool DeterminismRequestedByEnvironment =>
         Environment.GetEnvironmentVariable(DeterministicVariable) is { } value

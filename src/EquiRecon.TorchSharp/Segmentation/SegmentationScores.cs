@@ -41,21 +41,13 @@ public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IR
         using var scope = NewDisposeScope();
         var p = predicted.flatten().to(ScalarType.Int64);
         var t = target.flatten().to(ScalarType.Int64, p.device);
-        if (ignoreClass is int ignore)
+        if (KeptPixels(t, ignoreClass, nameof(target)) is { } kept)
         {
-            var kept = t.ne(ignore);
-            if (!kept.any().item<bool>())
-                throw new ArgumentException($"Every target pixel is the ignore class {ignore.ToString(CultureInfo.InvariantCulture)}: no pixels to score.", nameof(target));
             p = p.masked_select(kept);
             t = t.masked_select(kept);
         }
-        foreach (var (values, name) in new[] { (p, nameof(predicted)), (t, nameof(target)) })
-        {
-            var min = values.min().item<long>();
-            var max = values.max().item<long>();
-            if (min < 0 || max >= classes)
-                throw new ArgumentException($"Classes must be in [0, {classes.ToString(CultureInfo.InvariantCulture)}), found values from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.", name);
-        }
+        CheckClassRange(p, classes, null, nameof(predicted));
+        CheckClassRange(t, classes, ignoreClass, nameof(target));
         // Confusion matrix (target row, predicted column).
         var confusion = (t * classes + p).bincount(null, (long)classes * classes).cpu().data<long>().ToArray();
         var matrix = new long[classes, classes];
@@ -102,6 +94,34 @@ public sealed record SegmentationScores(double MeanIoU, double PixelAccuracy, IR
             f1[k] = rows[k] + columns[k] > 0 ? 2 * diagonal[k] / (rows[k] + columns[k]) : double.NaN;
         var present = iou.Where(v => !double.IsNaN(v)).ToArray();
         return new SegmentationScores(present.Average(), diagonal.Sum() / total, Array.AsReadOnly(iou), (long)total) { ClassF1 = Array.AsReadOnly(f1) };
+    }
+
+    /// <summary>
+    /// The pixels of the flat <paramref name="labels"/> that are not <paramref name="ignoreClass"/> (null when nothing is
+    /// ignored); shared by scoring and training.
+    /// </summary>
+    /// <exception cref="ArgumentException">Every pixel is the ignore class.</exception>
+    internal static Tensor? KeptPixels(Tensor labels, int? ignoreClass, string paramName)
+    {
+        if (ignoreClass is not int ignore)
+            return null;
+        var kept = labels.ne(ignore);
+        if (!kept.any().item<bool>())
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Every pixel of {paramName} is the ignore class {ignore}: nothing to score or train on."), paramName);
+        return kept;
+    }
+
+    /// <summary>Throws unless every value of <paramref name="values"/> (the ignored pixels removed) is a class in <c>[0, classes)</c>; shared by scoring and training.</summary>
+    /// <exception cref="ArgumentException">A value is out of range; the message gives the range found (and the ignore class).</exception>
+    internal static void CheckClassRange(Tensor values, int classes, int? ignoreClass, string paramName)
+    {
+        var min = values.min().item<long>();
+        var max = values.max().item<long>();
+        if (min < 0 || max >= classes)
+        {
+            var besides = ignoreClass is int ignore ? string.Create(CultureInfo.InvariantCulture, $" (besides the ignore class {ignore})") : "";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Classes must be in [0, {classes}){besides}, found values from {min} to {max}."), paramName);
+        }
     }
 
     /// <summary>

@@ -123,8 +123,8 @@ public static class SegmentationTrainer
     private static Tensor ClassWeights(Tensor target, int classes, int? ignoreClass)
     {
         var labels = target.flatten();
-        if (ignoreClass is int ignore)
-            labels = labels.masked_select(labels.ne(ignore));
+        if (SegmentationScores.KeptPixels(labels, ignoreClass, nameof(target)) is { } kept)
+            labels = labels.masked_select(kept);
         var counts = labels.bincount(null, classes).to(ScalarType.Float32);
         var present = counts > 0;
         var inverse = where(present, counts.sum() / counts.clamp_min(1), zeros_like(counts));
@@ -140,12 +140,8 @@ public static class SegmentationTrainer
         if (labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected int64 class indices, got dtype {labels.dtype}.", nameof(labels));
         using var scope = NewDisposeScope();
-        var scored = ignoreClass is int ignore ? labels.masked_select(labels.ne(ignore)) : labels.flatten();
-        if (scored.numel() == 0)
-            throw new ArgumentException($"Every label is the ignore class {ignoreClass}: nothing to train on.", nameof(labels));
-        var min = scored.min().item<long>();
-        var max = scored.max().item<long>();
-        if (min < 0 || max >= classes)
-            throw new ArgumentException($"Labels must be classes in [0, {classes.ToString(CultureInfo.InvariantCulture)}){(ignoreClass is null ? "" : " or the ignore class " + ignoreClass)}, found values from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.", nameof(labels));
+        var flat = labels.flatten();
+        var scored = SegmentationScores.KeptPixels(flat, ignoreClass, nameof(labels)) is { } kept ? flat.masked_select(kept) : flat;
+        SegmentationScores.CheckClassRange(scored, classes, ignoreClass, nameof(labels));
     }
 }

@@ -67,6 +67,12 @@ public sealed class Pretrainer : IDisposable
         Options = options;
         Device = ComputeDevice.Parse(options.Device, nameof(options.Device))
             .EnsureAvailable($"PretrainingOptions.Device is '{options.Device}'", "Use cpu, or run where CUDA is available.").ToTorch();
+        if (options.Precision == TrainingPrecision.Bf16 && Device.type == DeviceType.CPU && !OneDnnCpuIsa.HasBFloat16Kernels)
+        {
+            throw new ArgumentException(
+                $"Precision is Bf16, but oneDNN runs at {TorchNative.CpuIsa} in this process, which has no bfloat16 kernels (bfloat16 would run about 200× slower than float32). " +
+                "Start the process with DNNL_MAX_CPU_ISA=ALL on a CPU with AVX-512 BF16, or train in Fp32 (docs/benchmarks.md, \"bf16\").", nameof(options));
+        }
         _data = data;
         _stepsPerEpoch = data.Count / options.BatchSize;
 
@@ -86,10 +92,7 @@ public sealed class Pretrainer : IDisposable
         Model.to(Device);
         Model.train();
         if (options.Precision == TrainingPrecision.Bf16)
-        {
-            CheckBFloat16(options);
             Model.Encoder.ComputeType = ScalarType.BFloat16;
-        }
         _pipeline = AugmentationPipeline.Default(data.Height, [.. method.Augmentations]);
         _trainable = Model.parameters().Where(p => p.requires_grad).ToArray();
         _optimizer = optim.AdamW(_trainable, options.LearningRate, weight_decay: options.WeightDecay);
@@ -101,21 +104,6 @@ public sealed class Pretrainer : IDisposable
         _std = tensor(options.Std.ToArray(), device: Device).view(1, 3, 1, 1);
         if (options.CheckpointPath is { } checkpointPath)
             AtomicFile.RemoveStaleTemporaries(checkpointPath);
-    }
-
-    /// <summary>Refuses bfloat16 on a CPU whose oneDNN level has no bfloat16 kernels (they would run ~200× slower than float32).</summary>
-    private void CheckBFloat16(PretrainingOptions options)
-    {
-        if (Device.type != DeviceType.CPU || TorchNative.CpuIsa is not { } isa)
-            return;
-        string[] withoutBf16 = ["SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_VNNI"];
-        if (withoutBf16.Contains(isa, StringComparer.OrdinalIgnoreCase))
-        {
-            Model.Dispose();
-            throw new ArgumentException(
-                $"Precision is Bf16, but oneDNN runs at {isa} in this process, which has no bfloat16 kernels (bfloat16 would run about 200× slower than float32). " +
-                "Start the process with DNNL_MAX_CPU_ISA=ALL on a CPU with AVX-512 BF16, or train in Float32 (docs/benchmarks.md, \"bf16\").", nameof(options));
-        }
     }
 
     /// <summary>The manifest of <see cref="PretrainingOptions.InitFrom"/>, when the encoder was initialised from a model file.</summary>
@@ -367,7 +355,7 @@ public sealed class Pretrainer : IDisposable
             ["frozen_stages"] = Options.FrozenStages.ToString(c),
             ["cpu_isa"] = TorchNative.CpuIsa ?? "n/a",
             ["deterministic"] = TorchNative.IsDeterministic ? "true" : "false",
-            ["precision"] = Options.Precision == TrainingPrecision.Bf16 ? "bf16" : "fp32",
+            ["precision"] = Options.Precision.ToString().ToLowerInvariant(),
             ["recomputed_steps"] = RecomputedSteps.ToString(c),
             ["skipped_steps"] = SkippedSteps.ToString(c),
             ["finished_utc"] = DateTime.UtcNow.ToString("O", c),

@@ -86,16 +86,7 @@ public sealed class SegmentationTests
         // One libtorch thread, as measured: with two, the reduction order changes and this 10-epoch head at lr 1e-2 can
         // settle on the constant prediction (seen with imageSkip when the test ran alone, after libtorch's default of one
         // thread per core). The thread count is a process-wide setting; the tests of this project run one at a time.
-        var threads = get_num_threads();
-        set_num_threads(1);
-        try
-        {
-            HeadOnFrozenRandomEncoder(imageSkip, margin);
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
+        OnOneThread(() => HeadOnFrozenRandomEncoder(imageSkip, margin));
     }
 
     private static void HeadOnFrozenRandomEncoder(bool imageSkip, double margin)
@@ -131,9 +122,7 @@ public sealed class SegmentationTests
         var (images, labels) = Squares(24, size: 32, seed: 1);
         var (testImages, testLabels) = Squares(16, size: 32, seed: 2);
         var options = new SegmentationTrainingOptions { ImageSkip = true, BalanceClasses = true, Hidden = 8, Epochs = 4, BatchSize = 8, LearningRate = 1e-2, Seed = 3 };
-        var threads = get_num_threads();
-        set_num_threads(1);
-        try
+        OnOneThread(() =>
         {
             using var clean = SegmentationTrainer.Fit(encoder, images, labels, 2, options);
             using var recomputed = SegmentationTrainer.Fit(encoder, images, labels, 2, options, injectNonFinite: (call, attempt) => call == 2 && attempt == 0);
@@ -147,11 +136,7 @@ public sealed class SegmentationTests
             predicted.eq(1).any().item<bool>().Should().BeTrue("the head still finds the squares (class 1), not class 0 everywhere");
             SegmentationScores.Compute(predicted, testLabels, 2).MeanIoU.Should().BeGreaterThan(
                 SegmentationScores.Compute(zeros_like(testLabels), testLabels, 2).MeanIoU);
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
+        });
     }
 
     [Fact]
@@ -232,9 +217,7 @@ public sealed class SegmentationTests
         var withVoid = labels.clone();
         withVoid[.., ..16, ..] = 255L;
         var options = new SegmentationTrainingOptions { ImageSkip = true, BalanceClasses = true, Hidden = 8, Epochs = 10, BatchSize = 8, LearningRate = 1e-2, Seed = 3, IgnoreClass = 255 };
-        var threads = get_num_threads();
-        set_num_threads(1);
-        try
+        OnOneThread(() =>
         {
             using var head = SegmentationTrainer.Fit(encoder, images, withVoid, 2, options);
             var predicted = SegmentationTrainer.Predict(encoder, head, testImages);
@@ -250,6 +233,20 @@ public sealed class SegmentationTests
             unignored.Should().Throw<ArgumentException>().WithMessage("*[0, 2)*255*");
             var allVoid = () => SegmentationTrainer.Fit(encoder, images, full_like(labels, 255L), 2, options);
             allVoid.Should().Throw<ArgumentException>().WithMessage("*ignore class 255*");
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> with one libtorch thread and restores the setting: these small heads were measured on
+    /// one thread (with two, the reduction order changes). The thread count is process-wide; this project's tests run one at a time.
+    /// </summary>
+    private static void OnOneThread(Action test)
+    {
+        var threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            test();
         }
         finally
         {
