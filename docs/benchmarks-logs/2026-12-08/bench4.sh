@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 28 bf16: the training step at ALL in fp32 and bf16; the smoke table's equirecon and vicreg rows, fp32 vs bf16, seeds 0-2.
-cd "$(git -C /work/main rev-parse --show-toplevel)"
+cd "$(git rev-parse --show-toplevel)"
 touch /tmp/equirecon-bench.lock
 B=tests/EquiRecon.Benchmarks/bin/Release/net10.0/EquiRecon.Benchmarks.dll
 echo "start $(date -u +%FT%TZ)"; uptime
